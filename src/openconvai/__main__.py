@@ -1,0 +1,5 @@
+"""`python -m openconvai` runs the CLI."""
+
+from openconvai.cli import app
+
+app()

@@ -1,0 +1,69 @@
+"""`create_app()`: the FastAPI application and what it holds for its lifetime."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from openconvai import __version__
+from openconvai.api import agents, health
+from openconvai.api.body_limit import BodySizeLimitMiddleware
+from openconvai.api.errors import install_error_handlers
+from openconvai.security.encryption import SecretBox, load_or_create_key
+from openconvai.services.bootstrap import ensure_default_workspace
+from openconvai.settings import Settings
+from openconvai.state import AppState
+from openconvai.store import migrate
+from openconvai.store.database import Database
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, announce_admin_key: bool = True) -> FastAPI:
+    """The server application. On start it migrates the store and sets up a first workspace."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.resolved_database_url
+        # Alembic runs its own event loop, so it gets a thread of its own.
+        await asyncio.to_thread(migrate.upgrade, url)
+        database = Database(url)
+        secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
+        secret_box = SecretBox(load_or_create_key(secret_key, settings.data_dir))
+        async with database.session() as session:
+            admin = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+            created_key = await ensure_default_workspace(session, admin)
+        if created_key and announce_admin_key:
+            _announce(created_key, from_settings=admin is not None)
+        app.state.openconvai = AppState(settings, database, secret_box)
+        try:
+            yield
+        finally:
+            await database.close()
+
+    app = FastAPI(
+        title="openconvai",
+        version=__version__,
+        description="Self-hosted conversational voice agents, wire-compatible with the "
+        "ElevenLabs Agents API.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.include_router(health.router)
+    app.include_router(agents.router)
+    return app
+
+
+def _announce(key: str, *, from_settings: bool) -> None:
+    if from_settings:
+        print("openconvai: created the default workspace with the admin key from settings.")
+        return
+    print(
+        "\nopenconvai: created the default workspace. Its admin API key (shown only now):\n\n"
+        f"    {key}\n\nSend it as the xi-api-key header. `openconvai keys create` makes more.\n",
+        flush=True,
+    )

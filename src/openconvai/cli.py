@@ -1,0 +1,114 @@
+"""The `openconvai` command: serve, migrate, and API key management."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openconvai.services import api_keys
+from openconvai.services.errors import ServiceError
+from openconvai.settings import Settings
+from openconvai.store import migrate as store_migrate
+from openconvai.store.database import Database
+
+app = typer.Typer(help="openconvai: self-hosted voice agents speaking the ElevenLabs API.")
+keys_app = typer.Typer(help="Create, list and revoke API keys.")
+app.add_typer(keys_app, name="keys")
+console = Console()
+T = TypeVar("T")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address [OPENCONVAI_HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [OPENCONVAI_PORT].")] = None,
+) -> None:
+    """Migrate the store, then serve the API."""
+    from openconvai.app import create_app
+
+    settings = Settings()
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    settings = settings.model_copy(update=overrides)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the store's migrations (serve also does this on start)."""
+    settings = Settings()
+    store_migrate.upgrade(settings.resolved_database_url)
+    console.print("store is up to date")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="A label to recognise the key by.")] = "cli",
+    workspace: Annotated[str | None, typer.Option(help="Workspace id; default the first.")] = None,
+    new_workspace: Annotated[
+        str | None, typer.Option(help="Create a new workspace with this name for the key.")
+    ] = None,
+) -> None:
+    """Create an API key and print it (it is shown only once)."""
+    row, key = _run(lambda s: api_keys.create_key(s, name, workspace, new_workspace))
+    console.print(f"key id: {row.id}\nworkspace: {row.workspace_id}")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List API keys (their hints, never the keys)."""
+    rows = _run(api_keys.list_keys)
+    table = Table("id", "name", "workspace", "hint", "admin", "created", "revoked")
+    for row in rows:
+        table.add_row(
+            row.id,
+            row.name,
+            row.workspace_id,
+            row.hint,
+            "yes" if row.is_admin else "",
+            _when(row.created_at_ms),
+            _when(row.revoked_at_ms) if row.revoked_at_ms else "",
+        )
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")]) -> None:
+    """Revoke an API key: requests with it get 401 from then on."""
+    _run(lambda s: api_keys.revoke_key(s, key_id))
+    console.print(f"revoked {key_id}")
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _run(action: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    settings = Settings()
+    store_migrate.upgrade(settings.resolved_database_url)
+
+    async def main() -> T:
+        database = Database(settings.resolved_database_url)
+        try:
+            async with database.session() as session:
+                return await action(session)
+        finally:
+            await database.close()
+
+    try:
+        return asyncio.run(main())
+    except ServiceError as exc:
+        console.print(f"[red]{exc.message}[/red]")
+        raise typer.Exit(1) from exc

@@ -1,0 +1,1 @@
+"""Pydantic models of the public API: the single source of truth for every wire shape."""

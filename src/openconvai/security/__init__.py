@@ -1,0 +1,1 @@
+"""Identifiers, API key hashing and encryption of secrets at rest."""

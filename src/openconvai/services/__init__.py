@@ -1,0 +1,1 @@
+"""Business rules per area; routers call these, these call the store."""

@@ -1,0 +1,100 @@
+"""Queries on agents, always scoped to one workspace."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openconvai.store.keyset import Cursor, Direction, after
+from openconvai.store.models import Agent, AgentTag
+
+AgentSortKey = Literal["name", "created_at", "updated_at"]
+
+_SORT_COLUMNS = {
+    "name": Agent.name,
+    "created_at": Agent.created_at_ms,
+    "updated_at": Agent.updated_at_ms,
+}
+
+
+@dataclass(frozen=True)
+class AgentQuery:
+    """Filters and order of an agent listing."""
+
+    page_size: int = 30
+    cursor: Cursor | None = None
+    search: str | None = None
+    tags: Sequence[str] = ()
+    archived: bool = False
+    sort_by: AgentSortKey = "created_at"
+    direction: Direction = "desc"
+
+
+async def add_agent(session: AsyncSession, agent: Agent) -> None:
+    """Insert an agent and its tag rows (not committed)."""
+    session.add(agent)
+    await session.flush()
+    await _write_tags(session, agent)
+
+
+async def get_agent(session: AsyncSession, workspace_id: str, agent_id: str) -> Agent | None:
+    """The agent, if it exists in this workspace."""
+    query = select(Agent).where(Agent.id == agent_id, Agent.workspace_id == workspace_id)
+    return await session.scalar(query)
+
+
+async def save_agent(session: AsyncSession, agent: Agent, tags_changed: bool) -> None:
+    """Flush changes to an agent, rewriting its tag rows if they changed (not committed)."""
+    await session.flush()
+    if tags_changed:
+        await session.execute(delete(AgentTag).where(AgentTag.agent_id == agent.id))
+        await _write_tags(session, agent)
+
+
+async def delete_agent(session: AsyncSession, agent: Agent) -> None:
+    """Remove an agent and its tags (not committed)."""
+    await session.execute(delete(AgentTag).where(AgentTag.agent_id == agent.id))
+    await session.delete(agent)
+    await session.flush()
+
+
+async def list_agents(
+    session: AsyncSession, workspace_id: str, query: AgentQuery
+) -> tuple[list[Agent], Cursor | None]:
+    """One page of agents and the cursor of the next page (None on the last one)."""
+    key_column = _SORT_COLUMNS[query.sort_by]
+    stmt = select(Agent).where(Agent.workspace_id == workspace_id)
+    stmt = stmt.where(Agent.archived.is_(query.archived))
+    if query.search:
+        stmt = stmt.where(func.lower(Agent.name).contains(query.search.lower(), autoescape=True))
+    if query.tags:
+        tagged = select(AgentTag.agent_id).where(
+            AgentTag.workspace_id == workspace_id, AgentTag.tag.in_(list(query.tags))
+        )
+        stmt = stmt.where(Agent.id.in_(tagged))
+    if query.cursor is not None:
+        stmt = stmt.where(after(key_column, Agent.id, query.cursor, query.direction))
+    if query.direction == "asc":
+        stmt = stmt.order_by(key_column.asc(), Agent.id.asc())
+    else:
+        stmt = stmt.order_by(key_column.desc(), Agent.id.desc())
+    rows = list((await session.scalars(stmt.limit(query.page_size + 1))).all())
+    if len(rows) <= query.page_size:
+        return rows, None
+    rows = rows[: query.page_size]
+    last = rows[-1]
+    key: Any = getattr(last, key_column.key)
+    return rows, Cursor(key, last.id)
+
+
+async def iter_agent_documents(session: AsyncSession, workspace_id: str) -> Sequence[Agent]:
+    """Every agent of the workspace (for dependency scans such as secret usage)."""
+    return (await session.scalars(select(Agent).where(Agent.workspace_id == workspace_id))).all()
+
+
+async def _write_tags(session: AsyncSession, agent: Agent) -> None:
+    for tag in dict.fromkeys(agent.tags):
+        session.add(AgentTag(agent_id=agent.id, tag=tag, workspace_id=agent.workspace_id))
+    await session.flush()

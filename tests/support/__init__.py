@@ -1,0 +1,1 @@
+"""Fixtures' building blocks: databases for tests and a real server process."""

@@ -1,0 +1,80 @@
+"""The real server in its own process (`openconvai serve`) on a free port."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running server: where it listens and its admin key."""
+
+    base_url: str
+    admin_key: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def live_server(
+    data_dir: Path, database_url: str, admin_key: str, extra_env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
+    """Start `python -m openconvai serve`, wait until `/healthz` answers, stop it after."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "OPENCONVAI_DATA_DIR": str(data_dir),
+        "OPENCONVAI_DATABASE_URL": database_url,
+        "OPENCONVAI_ADMIN_API_KEY": admin_key,
+        "OPENCONVAI_PORT": str(port),
+        "OPENCONVAI_LOG_LEVEL": "warning",
+        **(extra_env or {}),
+    }
+    log_path = data_dir / "server.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "openconvai", "serve"], env=env, stdout=log, stderr=log
+        )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(base_url, process, log_path)
+        yield LiveServer(base_url, admin_key, process, log_path)
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"server did not become healthy:\n{log_path.read_text()}")
