@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from openconvai import __version__
-from openconvai.api import agents, health
+from openconvai.api import agents, health, secrets, workspace_settings
 from openconvai.api.body_limit import BodySizeLimitMiddleware
 from openconvai.api.errors import install_error_handlers
 from openconvai.security.encryption import SecretBox, load_or_create_key
@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
     app.include_router(health.router)
     app.include_router(agents.router)
+    app.include_router(secrets.router)
+    app.include_router(workspace_settings.router)
     return app
 
 

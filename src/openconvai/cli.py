@@ -85,7 +85,9 @@ def keys_list() -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")]) -> None:
+def keys_revoke(
+    key_id: Annotated[str, typer.Argument(help="The key's id (see keys list).")],
+) -> None:
     """Revoke an API key: requests with it get 401 from then on."""
     _run(lambda s: api_keys.revoke_key(s, key_id))
     console.print(f"revoked {key_id}")

@@ -62,7 +62,12 @@ async def test_patch_replaces_lists_and_validates_merged_result(
     bad = {"conversation_config": {"tts": {"stability": 7}}}
     response = await client.patch(f"/v1/convai/agents/{agent_id}", json=bad)
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"][:4] == ["body", "conversation_config", "tts", "stability"]
+    assert response.json()["detail"][0]["loc"][:4] == [
+        "body",
+        "conversation_config",
+        "tts",
+        "stability",
+    ]
 
 
 async def test_list_search_tags_sort_and_cursor(client: httpx.AsyncClient) -> None:
@@ -73,7 +78,12 @@ async def test_list_search_tags_sort_and_cursor(client: httpx.AsyncClient) -> No
     cursor = None
     pages = 0
     while True:
-        params: JsonDict = {"page_size": 3, "search": "aGeNt", "sort_by": "name", "sort_direction": "asc"}
+        params: JsonDict = {
+            "page_size": 3,
+            "search": "aGeNt",
+            "sort_by": "name",
+            "sort_direction": "asc",
+        }
         if cursor:
             params["cursor"] = cursor
         page = (await client.get("/v1/convai/agents", params=params)).json()
@@ -103,7 +113,9 @@ async def test_archived_agents_are_listed_apart(client: httpx.AsyncClient) -> No
 
 
 async def test_duplicate_delete_link_and_kb_size(client: httpx.AsyncClient) -> None:
-    agent_id = await create(client, name="Original", conversation_config={"agent": {"first_message": "Yo"}})
+    agent_id = await create(
+        client, name="Original", conversation_config={"agent": {"first_message": "Yo"}}
+    )
     response = await client.post(f"/v1/convai/agents/{agent_id}/duplicate", json={"name": "Twin"})
     twin = response.json()["agent_id"]
     assert twin != agent_id
@@ -124,10 +136,16 @@ async def test_duplicate_delete_link_and_kb_size(client: httpx.AsyncClient) -> N
 async def test_bad_input_gets_clear_4xx(client: httpx.AsyncClient) -> None:
     url = "/v1/convai/agents/create"
     cases: list[tuple[Any, int, list[Any]]] = [
-        ({"conversation_config": {"tts": {"agent_output_audio_format": "mp3_9"}}}, 422,
-         ["body", "conversation_config", "tts", "agent_output_audio_format"]),
-        ({"conversation_config": {"turn": {"turn_timeout": "soon"}}}, 422,
-         ["body", "conversation_config", "turn", "turn_timeout"]),
+        (
+            {"conversation_config": {"tts": {"agent_output_audio_format": "mp3_9"}}},
+            422,
+            ["body", "conversation_config", "tts", "agent_output_audio_format"],
+        ),
+        (
+            {"conversation_config": {"turn": {"turn_timeout": "soon"}}},
+            422,
+            ["body", "conversation_config", "turn", "turn_timeout"],
+        ),
         ({}, 422, ["body", "conversation_config"]),
         ({"conversation_config": {}, "tags": "notalist"}, 422, ["body", "tags"]),
     ]
@@ -135,7 +153,9 @@ async def test_bad_input_gets_clear_4xx(client: httpx.AsyncClient) -> None:
         response = await client.post(url, json=body)
         assert response.status_code == status, (body, response.text)
         assert response.json()["detail"][0]["loc"][: len(loc)] == loc
-    malformed = await client.post(url, content=b"{not json", headers={"content-type": "application/json"})
+    malformed = await client.post(
+        url, content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 422
     assert isinstance(malformed.json()["detail"], list)
     for params in ({"page_size": 0}, {"page_size": 10_000}, {"sort_by": "mood"}):
@@ -153,7 +173,9 @@ async def test_oversize_body_is_refused(client: httpx.AsyncClient) -> None:
 
 
 async def test_unknown_fields_round_trip(client: httpx.AsyncClient) -> None:
-    agent_id = await create(client, conversation_config={"turn": {"turn_eagerness": "eager"}, "vad": {"x": 1}})
+    agent_id = await create(
+        client, conversation_config={"turn": {"turn_eagerness": "eager"}, "vad": {"x": 1}}
+    )
     body = (await client.get(f"/v1/convai/agents/{agent_id}")).json()
     assert body["conversation_config"]["turn"]["turn_eagerness"] == "eager"
     assert body["conversation_config"]["vad"] == {"x": 1}

@@ -36,7 +36,9 @@ async def test_missing_or_wrong_key_is_401(app: FastAPI) -> None:
 async def test_other_workspace_sees_404(app: FastAPI, app_state: AppState) -> None:
     other = await new_key(app_state, new_workspace="Team B")
     async with client_with(app, ADMIN_KEY) as a, client_with(app, other) as b:
-        agent_id = (await a.post("/v1/convai/agents/create", json={"conversation_config": {}})).json()["agent_id"]
+        agent_id = (
+            await a.post("/v1/convai/agents/create", json={"conversation_config": {}})
+        ).json()["agent_id"]
         for method, url in [
             ("GET", f"/v1/convai/agents/{agent_id}"),
             ("PATCH", f"/v1/convai/agents/{agent_id}"),
@@ -47,17 +49,23 @@ async def test_other_workspace_sees_404(app: FastAPI, app_state: AppState) -> No
         ]:
             body = {} if method in {"PATCH", "POST"} else None
             foreign = await b.request(method, url, json=body)
-            missing = await b.request(method, url.replace(agent_id, "agent_doesnotexist"), json=body)
+            missing = await b.request(
+                method, url.replace(agent_id, "agent_doesnotexist"), json=body
+            )
             assert foreign.status_code == 404, (method, url)
             assert foreign.text == missing.text.replace("agent_doesnotexist", agent_id)
         assert (await b.get("/v1/convai/agents")).json()["agents"] == []
         assert (await a.get(f"/v1/convai/agents/{agent_id}")).status_code == 200
 
 
-async def test_second_key_of_same_workspace_sees_its_agents(app: FastAPI, app_state: AppState) -> None:
+async def test_second_key_of_same_workspace_sees_its_agents(
+    app: FastAPI, app_state: AppState
+) -> None:
     same = await new_key(app_state)
     async with client_with(app, ADMIN_KEY) as a, client_with(app, same) as b:
-        agent_id = (await a.post("/v1/convai/agents/create", json={"conversation_config": {}})).json()["agent_id"]
+        agent_id = (
+            await a.post("/v1/convai/agents/create", json={"conversation_config": {}})
+        ).json()["agent_id"]
         assert (await b.get(f"/v1/convai/agents/{agent_id}")).status_code == 200
 
 
@@ -65,12 +73,18 @@ async def test_keys_are_stored_hashed_and_revocable(app: FastAPI, app_state: App
     key = await new_key(app_state)
     async with app_state.database.session() as session:
         rows = (await session.scalars(select(ApiKey))).all()
-        dump = " ".join(str(value) for row in (await session.execute(text("SELECT * FROM api_keys"))).all() for value in row)
+        dump = " ".join(
+            str(value)
+            for row in (await session.execute(text("SELECT * FROM api_keys"))).all()
+            for value in row
+        )
     assert {row.key_hash for row in rows} == {
         hashlib.sha256(k.encode()).hexdigest() for k in (ADMIN_KEY, key)
     }
     assert ADMIN_KEY not in dump and key not in dump
-    key_id = next(row.id for row in rows if row.key_hash == hashlib.sha256(key.encode()).hexdigest())
+    key_id = next(
+        row.id for row in rows if row.key_hash == hashlib.sha256(key.encode()).hexdigest()
+    )
     async with client_with(app, key) as http:
         assert (await http.get("/v1/convai/agents")).status_code == 200
         async with app_state.database.session() as session:

@@ -20,7 +20,6 @@ from openconvai.services import agents
 router = APIRouter(tags=["agents"])
 
 
-
 @router.post("/v1/convai/agents/create")
 async def create_agent(
     body: AgentCreateRequest,

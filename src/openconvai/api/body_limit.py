@@ -47,9 +47,7 @@ def _message(limit: int) -> str:
 
 async def _send_too_large(send: Send, limit: int) -> None:
     body = (
-        b'{"detail":{"status":"request_too_large","message":"'
-        + _message(limit).encode()
-        + b'"}}'
+        b'{"detail":{"status":"request_too_large","message":"' + _message(limit).encode() + b'"}}'
     )
     await send(
         {

@@ -26,7 +26,7 @@ from openconvai.services.errors import BadRequest, NotFound
 from openconvai.services.secret_refs import referenced_secret_ids
 from openconvai.store import agents as agent_store
 from openconvai.store import secrets as secret_store
-from openconvai.store.keyset import Cursor, InvalidCursor
+from openconvai.store.keyset import Cursor, Direction, InvalidCursor
 from openconvai.store.models import Agent
 
 DEFAULT_AGENT_NAME = "New agent"
@@ -142,7 +142,7 @@ async def list_agents(
     tags: list[str],
     archived: bool | None,
     sort_by: agent_store.AgentSortKey,
-    sort_direction: agent_store.Direction,
+    sort_direction: Direction,
 ) -> GetAgentsPageResponse:
     """One page of the workspace's agents and the cursor of the next."""
     try:
@@ -166,7 +166,9 @@ async def list_agents(
     )
 
 
-async def agent_link(session: AsyncSession, workspace_id: str, agent_id: str) -> GetAgentLinkResponse:
+async def agent_link(
+    session: AsyncSession, workspace_id: str, agent_id: str
+) -> GetAgentLinkResponse:
     """The agent's shareable link data: its shareable token, if it has one."""
     agent = await _require(session, workspace_id, agent_id)
     shareable = (agent.platform_settings.get("auth") or {}).get("shareable_token")

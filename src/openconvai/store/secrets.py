@@ -1,10 +1,9 @@
 """Queries on workspace secrets (ciphertext only), always scoped to one workspace."""
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openconvai.store.keyset import Cursor, after
 from openconvai.store.models import Secret
 
 
@@ -20,22 +19,10 @@ async def get_secret(session: AsyncSession, workspace_id: str, secret_id: str) -
     return await session.scalar(query)
 
 
-async def find_secret_by_name(
-    session: AsyncSession, workspace_id: str, name: str
-) -> Secret | None:
+async def find_secret_by_name(session: AsyncSession, workspace_id: str, name: str) -> Secret | None:
     """The workspace's secret with this name, if any."""
     query = select(Secret).where(Secret.workspace_id == workspace_id, Secret.name == name)
     return await session.scalar(query)
-
-
-async def list_secrets(
-    session: AsyncSession, workspace_id: str, search: str | None = None
-) -> Sequence[Secret]:
-    """The workspace's secrets by name, optionally those whose name starts with `search`."""
-    query = select(Secret).where(Secret.workspace_id == workspace_id)
-    if search:
-        query = query.where(Secret.name.startswith(search, autoescape=True))
-    return (await session.scalars(query.order_by(Secret.name, Secret.id))).all()
 
 
 async def existing_secret_ids(
@@ -54,3 +41,27 @@ async def delete_secret(session: AsyncSession, secret: Secret) -> None:
     """Remove a secret (not committed)."""
     await session.delete(secret)
     await session.flush()
+
+
+async def list_secrets_page(
+    session: AsyncSession,
+    workspace_id: str,
+    *,
+    search: str | None,
+    page_size: int | None,
+    cursor: Cursor | None,
+) -> tuple[list[Secret], Cursor | None]:
+    """Secrets by name (those starting with `search`), a page at a time when `page_size` is set."""
+    query = select(Secret).where(Secret.workspace_id == workspace_id)
+    if search:
+        query = query.where(Secret.name.startswith(search, autoescape=True))
+    if cursor is not None:
+        query = query.where(after(Secret.name, Secret.id, cursor, "asc"))
+    query = query.order_by(Secret.name, Secret.id)
+    if page_size is None:
+        return list((await session.scalars(query)).all()), None
+    rows = list((await session.scalars(query.limit(page_size + 1))).all())
+    if len(rows) <= page_size:
+        return rows, None
+    rows = rows[:page_size]
+    return rows, Cursor(rows[-1].name, rows[-1].id)

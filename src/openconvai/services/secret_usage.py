@@ -1,0 +1,38 @@
+"""Which agents and workspace settings refer to which secrets."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openconvai.services.secret_refs import referenced_secret_ids
+from openconvai.store import agents as agent_store
+from openconvai.store import workspaces
+from openconvai.store.models import Agent
+
+
+@dataclass
+class SecretUsers:
+    """What uses one secret."""
+
+    agents: list[Agent] = field(default_factory=list)
+    workspace_webhook: bool = False
+
+    @property
+    def in_use(self) -> bool:
+        """Whether anything refers to the secret."""
+        return bool(self.agents) or self.workspace_webhook
+
+
+async def secret_users(session: AsyncSession, workspace_id: str) -> dict[str, SecretUsers]:
+    """For every secret id referenced in the workspace, what references it."""
+    users: dict[str, SecretUsers] = defaultdict(SecretUsers)
+    for agent in await agent_store.iter_agent_documents(session, workspace_id):
+        refs = referenced_secret_ids([agent.conversation_config, agent.platform_settings])
+        for secret_id in refs:
+            users[secret_id].agents.append(agent)
+    workspace = await workspaces.get_workspace(session, workspace_id)
+    if workspace is not None:
+        for secret_id in referenced_secret_ids(workspace.convai_settings):
+            users[secret_id].workspace_webhook = True
+    return users
