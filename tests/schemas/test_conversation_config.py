@@ -4,6 +4,11 @@ import typing
 from typing import Any, get_args
 
 import pytest
+from pydantic import ValidationError
+
+from openconvai.schemas import conversation_config as cc
+from openconvai.schemas.conversation_config import ConversationalConfig, PromptAgent
+from openconvai.schemas.tool_config import ClientToolConfig, SystemToolConfig, WebhookToolConfig
 from tests.schemas.oa_defaults import (
     oa_default_paths,
     oa_property_paths,
@@ -11,11 +16,6 @@ from tests.schemas.oa_defaults import (
     reference_dir,
     value_at,
 )
-from pydantic import ValidationError
-
-from openconvai.schemas import conversation_config as cc
-from openconvai.schemas.conversation_config import ConversationalConfig, PromptAgent
-from openconvai.schemas.tool_config import ClientToolConfig, SystemToolConfig, WebhookToolConfig
 
 needs_reference = pytest.mark.skipif(
     not (reference_dir() / "openapi-convai.json").is_file(),

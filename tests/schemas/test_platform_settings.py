@@ -3,13 +3,6 @@
 from typing import Any, get_args
 
 import pytest
-from tests.schemas.oa_defaults import (
-    oa_default_paths,
-    oa_property_paths,
-    oa_schemas,
-    reference_dir,
-    value_at,
-)
 from pydantic import BaseModel, ValidationError
 
 from openconvai.schemas import platform_settings as ps
@@ -25,6 +18,13 @@ from openconvai.schemas.secret_refs import (
     ConvAIDynamicVariable,
     ConvAIEnvVarLocator,
     ConvAISecretLocator,
+)
+from tests.schemas.oa_defaults import (
+    oa_default_paths,
+    oa_property_paths,
+    oa_schemas,
+    reference_dir,
+    value_at,
 )
 
 needs_reference = pytest.mark.skipif(

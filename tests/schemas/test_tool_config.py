@@ -4,7 +4,6 @@ import typing
 from typing import Any, get_args
 
 import pytest
-from tests.schemas.oa_defaults import oa_default_paths, oa_schemas, reference_dir, value_at
 from pydantic import ValidationError
 
 from openconvai.schemas import tool_config as tc
@@ -22,6 +21,7 @@ from openconvai.schemas.tool_config import (
     TransferToNumberToolConfig,
     WebhookToolConfig,
 )
+from tests.schemas.oa_defaults import oa_default_paths, oa_schemas, reference_dir, value_at
 
 needs_reference = pytest.mark.skipif(
     not (reference_dir() / "openapi-convai.json").is_file(),

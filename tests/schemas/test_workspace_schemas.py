@@ -3,6 +3,10 @@
 from typing import Any, get_args
 
 import pytest
+from pydantic import BaseModel, ValidationError
+
+from openconvai.schemas import secrets as sec
+from openconvai.schemas import workspace_settings as ws
 from tests.schemas.oa_defaults import (
     oa_default_paths,
     oa_property_paths,
@@ -10,10 +14,6 @@ from tests.schemas.oa_defaults import (
     reference_dir,
     value_at,
 )
-from pydantic import BaseModel, ValidationError
-
-from openconvai.schemas import secrets as sec
-from openconvai.schemas import workspace_settings as ws
 
 needs_reference = pytest.mark.skipif(
     not (reference_dir() / "openapi-convai.json").is_file(),
