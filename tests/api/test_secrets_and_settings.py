@@ -33,14 +33,15 @@ async def test_secret_value_is_encrypted_at_rest_and_never_returned(
     (ciphertext,) = [row.ciphertext for row in rows]
     assert app_state.secret_box.decrypt(ciphertext) == VALUE
     patched = await client.patch(
-        f"/v1/convai/secrets/{secret_id}", json={"type": "update", "name": "renamed", "value": "v2"}
+        f"/v1/convai/secrets/{secret_id}",
+        json={"type": "update", "name": "renamed", "value": "second-value-7781"},
     )
-    assert patched.status_code == 200 and "v2" not in patched.text
+    assert patched.status_code == 200 and "second-value-7781" not in patched.text
     async with app_state.database.session() as session:
         (new_ciphertext,) = (
             await session.execute(text("SELECT ciphertext FROM secrets"))
         ).scalars()
-    assert app_state.secret_box.decrypt(new_ciphertext) == "v2"
+    assert app_state.secret_box.decrypt(new_ciphertext) == "second-value-7781"
 
 
 async def test_secret_in_use_cannot_be_deleted(client: httpx.AsyncClient) -> None:

@@ -18,6 +18,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 OAPath = tuple[str | int, ...]
 
 _ABSENT: Any = object()
@@ -130,3 +132,10 @@ def value_at(document: Any, path: OAPath) -> Any:
     for key in path:
         document = document[key]
     return document
+
+
+# Where the shared reference folder is missing (a checkout without ../shared), say so.
+needs_reference = pytest.mark.skipif(
+    not (reference_dir() / "openapi-convai.json").is_file(),
+    reason="OA snapshot not found; set OPENCONVAI_REFERENCE_DIR",
+)

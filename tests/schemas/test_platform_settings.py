@@ -20,16 +20,11 @@ from openconvai.schemas.secret_refs import (
     ConvAISecretLocator,
 )
 from tests.schemas.oa_defaults import (
+    needs_reference,
     oa_default_paths,
     oa_property_paths,
     oa_schemas,
-    reference_dir,
     value_at,
-)
-
-needs_reference = pytest.mark.skipif(
-    not (reference_dir() / "openapi-convai.json").is_file(),
-    reason="OA snapshot not found; set OPENCONVAI_REFERENCE_DIR",
 )
 
 # Every nested list and map populated, so the walk also reaches item and value defaults;

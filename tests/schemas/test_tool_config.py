@@ -21,11 +21,11 @@ from openconvai.schemas.tool_config import (
     TransferToNumberToolConfig,
     WebhookToolConfig,
 )
-from tests.schemas.oa_defaults import oa_default_paths, oa_schemas, reference_dir, value_at
-
-needs_reference = pytest.mark.skipif(
-    not (reference_dir() / "openapi-convai.json").is_file(),
-    reason="OA snapshot not found; set OPENCONVAI_REFERENCE_DIR",
+from tests.schemas.oa_defaults import (
+    needs_reference,
+    oa_default_paths,
+    oa_schemas,
+    value_at,
 )
 
 WEBHOOK: dict[str, Any] = {
@@ -404,8 +404,11 @@ def test_request_headers_accept_literals_secrets_and_variables() -> None:
     ]
 
 
-def test_bare_params_models_default_their_tag() -> None:
-    assert EndCallToolConfig().system_tool_type == "end_call"
+def test_union_members_require_their_tag() -> None:
+    # A tag is what picks the union member, so it is required (the SDK always sends it).
+    assert EndCallToolConfig(system_tool_type="end_call").system_tool_type == "end_call"
+    with pytest.raises(ValidationError):
+        EndCallToolConfig.model_validate({})
 
 
 # --- Unknown fields and enums -------------------------------------------------------------

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from openconvai.api.deps import Session, WorkspaceId
+from openconvai.api.errors import ERROR_RESPONSES
 from openconvai.schemas.agents import (
     AgentCreateRequest,
     AgentUpdateRequest,
@@ -17,7 +18,7 @@ from openconvai.schemas.agents import (
 )
 from openconvai.services import agents
 
-router = APIRouter(tags=["agents"])
+router = APIRouter(responses=ERROR_RESPONSES, tags=["agents"])
 
 
 @router.post("/v1/convai/agents/create")

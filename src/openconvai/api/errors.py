@@ -2,15 +2,26 @@
 
 import logging
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from openconvai.schemas.errors import ErrorResponse
 from openconvai.services.errors import InvalidInput, ServiceError
 
 logger = logging.getLogger(__name__)
+
+# Documented on every authenticated route, so clients and fuzzers know each can happen.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "The request cannot be carried out as sent."},
+    401: {"model": ErrorResponse, "description": "Missing or invalid xi-api-key."},
+    404: {"model": ErrorResponse, "description": "No such object in your workspace."},
+    409: {"model": ErrorResponse, "description": "Conflicts with the current state."},
+    413: {"model": ErrorResponse, "description": "The request body is too large."},
+}
 
 
 def error_response(status_code: int, code: str, message: str) -> JSONResponse:

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from openconvai.api.deps import Secrets, Session, WorkspaceId
+from openconvai.api.errors import ERROR_RESPONSES
 from openconvai.schemas.secrets import (
     GetWorkspaceSecretsResponse,
     PatchWorkspaceSecretRequest,
@@ -13,7 +14,7 @@ from openconvai.schemas.secrets import (
 )
 from openconvai.services import secrets
 
-router = APIRouter(tags=["secrets"])
+router = APIRouter(responses=ERROR_RESPONSES, tags=["secrets"])
 
 
 @router.get("/v1/convai/secrets")

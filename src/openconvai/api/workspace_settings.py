@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from openconvai.api.deps import Session, WorkspaceId
+from openconvai.api.errors import ERROR_RESPONSES
 from openconvai.schemas.workspace_settings import (
     ConvAISettings,
     DashboardSettings,
@@ -11,7 +12,7 @@ from openconvai.schemas.workspace_settings import (
 )
 from openconvai.services import workspace_settings
 
-router = APIRouter(tags=["settings"])
+router = APIRouter(responses=ERROR_RESPONSES, tags=["settings"])
 
 
 @router.get("/v1/convai/settings")

@@ -223,7 +223,7 @@ class WebhookToolApiSchemaConfig(ContractModel):
 class WebhookToolConfig(ContractModel):
     """A tool the server runs by calling an external webhook."""
 
-    type: Literal["webhook"] = "webhook"
+    type: Literal["webhook"]
     name: str = Field(pattern=_TOOL_NAME_PATTERN)
     description: str
     response_timeout_secs: int = Field(
@@ -246,7 +246,7 @@ class WebhookToolConfig(ContractModel):
 class ClientToolConfig(ContractModel):
     """A tool the server forwards to the client as a ``client_tool_call`` event."""
 
-    type: Literal["client"] = "client"
+    type: Literal["client"]
     name: str = Field(pattern=_TOOL_NAME_PATTERN)
     description: str
     response_timeout_secs: int = Field(
@@ -273,13 +273,13 @@ class ClientToolConfig(ContractModel):
 class EndCallToolConfig(ContractModel):
     """Lets the agent end the call."""
 
-    system_tool_type: Literal["end_call"] = "end_call"
+    system_tool_type: Literal["end_call"]
 
 
 class LanguageDetectionToolConfig(ContractModel):
     """Lets the agent switch to the language the user speaks."""
 
-    system_tool_type: Literal["language_detection"] = "language_detection"
+    system_tool_type: Literal["language_detection"]
 
 
 class AgentTransfer(ContractModel):
@@ -296,35 +296,35 @@ class AgentTransfer(ContractModel):
 class TransferToAgentToolConfig(ContractModel):
     """Lets the agent hand the conversation to another agent."""
 
-    system_tool_type: Literal["transfer_to_agent"] = "transfer_to_agent"
+    system_tool_type: Literal["transfer_to_agent"]
     transfers: list[AgentTransfer]
 
 
 class PhoneNumberTransferDestination(ContractModel):
     """A phone number to transfer a call to."""
 
-    type: Literal["phone"] = "phone"
+    type: Literal["phone"]
     phone_number: str
 
 
 class SIPUriTransferDestination(ContractModel):
     """A SIP URI to transfer a call to."""
 
-    type: Literal["sip_uri"] = "sip_uri"
+    type: Literal["sip_uri"]
     sip_uri: str
 
 
 class PhoneNumberDynamicVariableTransferDestination(ContractModel):
     """A phone number taken from a dynamic variable (SDK 2.78 only)."""
 
-    type: Literal["phone_dynamic_variable"] = "phone_dynamic_variable"
+    type: Literal["phone_dynamic_variable"]
     phone_number: str
 
 
 class SIPUriDynamicVariableTransferDestination(ContractModel):
     """A SIP URI taken from a dynamic variable (SDK 2.78 only)."""
 
-    type: Literal["sip_uri_dynamic_variable"] = "sip_uri_dynamic_variable"
+    type: Literal["sip_uri_dynamic_variable"]
     sip_uri: str
 
 
@@ -349,7 +349,7 @@ class PhoneNumberTransfer(ContractModel):
 class TransferToNumberToolConfig(ContractModel):
     """Lets the agent transfer a phone call."""
 
-    system_tool_type: Literal["transfer_to_number"] = "transfer_to_number"
+    system_tool_type: Literal["transfer_to_number"]
     transfers: list[PhoneNumberTransfer]
     enable_client_message: bool = Field(
         default=True, description="Play a message to the caller while the transfer connects"
@@ -359,19 +359,19 @@ class TransferToNumberToolConfig(ContractModel):
 class SkipTurnToolConfig(ContractModel):
     """Lets the agent stay silent for a turn when the user wants time to think."""
 
-    system_tool_type: Literal["skip_turn"] = "skip_turn"
+    system_tool_type: Literal["skip_turn"]
 
 
 class PlayDTMFToolConfig(ContractModel):
     """Lets the agent play keypad (DTMF) tones during a phone call."""
 
-    system_tool_type: Literal["play_keypad_touch_tone"] = "play_keypad_touch_tone"
+    system_tool_type: Literal["play_keypad_touch_tone"]
 
 
 class VoicemailDetectionToolConfig(ContractModel):
     """Lets the agent react to reaching a voicemail system."""
 
-    system_tool_type: Literal["voicemail_detection"] = "voicemail_detection"
+    system_tool_type: Literal["voicemail_detection"]
     voicemail_message: str | None = Field(
         default=None, description="Message to leave; if unset the call just ends"
     )
@@ -380,25 +380,25 @@ class VoicemailDetectionToolConfig(ContractModel):
 class EndProcedureToolConfig(ContractModel):
     """Ends a procedure (SDK 2.78 only; its fields are kept as extras)."""
 
-    system_tool_type: Literal["end_procedure"] = "end_procedure"
+    system_tool_type: Literal["end_procedure"]
 
 
 class StartProcedureToolConfig(ContractModel):
     """Starts a procedure (SDK 2.78 only; its fields are kept as extras)."""
 
-    system_tool_type: Literal["start_procedure"] = "start_procedure"
+    system_tool_type: Literal["start_procedure"]
 
 
 class KnowledgeBaseToolConfig(ContractModel):
     """Knowledge base search as a tool (SDK 2.78 only; its fields are kept as extras)."""
 
-    system_tool_type: Literal["knowledge_base"] = "knowledge_base"
+    system_tool_type: Literal["knowledge_base"]
 
 
 class KnowledgeBaseRagToolConfig(ContractModel):
     """RAG retrieval as a tool (SDK 2.78 only)."""
 
-    system_tool_type: Literal["knowledge_base_rag"] = "knowledge_base_rag"
+    system_tool_type: Literal["knowledge_base_rag"]
 
 
 SystemToolParams: TypeAlias = Annotated[
@@ -420,7 +420,7 @@ SystemToolParams: TypeAlias = Annotated[
 class SystemToolConfig(ContractModel):
     """A tool that calls a method of the server itself (end call, transfer, ...)."""
 
-    type: Literal["system"] = "system"
+    type: Literal["system"]
     name: str = Field(pattern=_TOOL_NAME_PATTERN)
     # Required in the OA; SDK 2.78 makes it optional.
     description: str = ""
@@ -443,7 +443,7 @@ class SystemToolConfig(ContractModel):
 class MCPToolConfig(ContractModel):
     """A tool served by an MCP server."""
 
-    type: Literal["mcp"] = "mcp"
+    type: Literal["mcp"]
     name: str = Field(pattern=_TOOL_NAME_PATTERN)
     description: str
     response_timeout_secs: int = Field(

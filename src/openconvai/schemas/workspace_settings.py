@@ -37,14 +37,14 @@ class DashboardCallSuccessChart(ContractModel):
     """A chart of call success over time."""
 
     name: str
-    type: Literal["call_success"] = "call_success"
+    type: Literal["call_success"]
 
 
 class DashboardCriteriaChart(ContractModel):
     """A chart of one evaluation criterion's results."""
 
     name: str
-    type: Literal["criteria"] = "criteria"
+    type: Literal["criteria"]
     criteria_id: str
 
 
@@ -52,7 +52,7 @@ class DashboardDataCollectionChart(ContractModel):
     """A chart of one data-collection item's values."""
 
     name: str
-    type: Literal["data_collection"] = "data_collection"
+    type: Literal["data_collection"]
     data_collection_id: str
 
 
