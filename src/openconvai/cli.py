@@ -70,9 +70,9 @@ def keys_create(
 def keys_list() -> None:
     """List API keys (their hints, never the keys)."""
     rows = _run(api_keys.list_keys)
-    table = Table("id", "name", "workspace", "hint", "admin", "created", "revoked")
-    for row in rows:
-        table.add_row(
+    header = ("id", "name", "workspace", "hint", "admin", "created", "revoked")
+    lines = [
+        (
             row.id,
             row.name,
             row.workspace_id,
@@ -81,6 +81,16 @@ def keys_list() -> None:
             _when(row.created_at_ms),
             _when(row.revoked_at_ms) if row.revoked_at_ms else "",
         )
+        for row in rows
+    ]
+    if not console.is_terminal:
+        # Scripts read the listing: one tab-separated line per key, never wrapped.
+        for line in (header, *lines):
+            typer.echo("\t".join(line))
+        return
+    table = Table(*header)
+    for line in lines:
+        table.add_row(*line)
     console.print(table)
 
 

@@ -19,7 +19,7 @@ class LiveServer:
     """A running server: where it listens and its admin key."""
 
     base_url: str
-    admin_key: str
+    admin_key: str | None
     process: subprocess.Popen[bytes]
     log_path: Path
 
@@ -31,26 +31,41 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@contextmanager
-def live_server(
-    data_dir: Path, database_url: str, admin_key: str, extra_env: dict[str, str] | None = None
-) -> Iterator[LiveServer]:
-    """Start `python -m openconvai serve`, wait until `/healthz` answers, stop it after."""
-    port = free_port()
+def server_env(data_dir: Path, database_url: str, admin_key: str | None) -> dict[str, str]:
+    """The environment of a server (or CLI) process using this data directory and store."""
     env = {
         **os.environ,
         "OPENCONVAI_DATA_DIR": str(data_dir),
         "OPENCONVAI_DATABASE_URL": database_url,
-        "OPENCONVAI_ADMIN_API_KEY": admin_key,
-        "OPENCONVAI_PORT": str(port),
         "OPENCONVAI_LOG_LEVEL": "warning",
-        **(extra_env or {}),
     }
+    env.pop("OPENCONVAI_ADMIN_API_KEY", None)
+    if admin_key is not None:
+        env["OPENCONVAI_ADMIN_API_KEY"] = admin_key
+    return env
+
+
+@contextmanager
+def live_server(
+    data_dir: Path,
+    database_url: str,
+    admin_key: str | None,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """Start `python -m openconvai serve --port P`, wait for `/healthz`, stop it after.
+
+    With `admin_key` None the server makes its own on a first start (see `log_path`).
+    """
+    port = free_port()
+    env = {**server_env(data_dir, database_url, admin_key), **(extra_env or {})}
     log_path = data_dir / "server.log"
     data_dir.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "openconvai", "serve"], env=env, stdout=log, stderr=log
+            [sys.executable, "-m", "openconvai", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=log,
         )
     base_url = f"http://127.0.0.1:{port}"
     try:
