@@ -91,3 +91,75 @@ class Secret(Base):
     ciphertext: Mapped[str] = mapped_column(Text)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class Conversation(Base):
+    """One conversation with an agent: how it started, its state and how it ended.
+
+    `agent_id` is no foreign key: a conversation's history outlives the agent it was with.
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        Index("ix_conversations_workspace_created", "workspace_id", "created_at_ms", "id"),
+        Index("ix_conversations_workspace_agent", "workspace_id", "agent_id", "created_at_ms"),
+        Index("ix_conversations_status_node", "status", "node_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    agent_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str | None] = mapped_column(Text, nullable=True)
+    start_time_unix_secs: Mapped[int] = mapped_column(BigInteger)
+    accepted_time_unix_secs: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    call_duration_secs: Mapped[int] = mapped_column(default=0)
+    termination_reason: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    dynamic_variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    initiation_client_data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Metadata the start of a call fixes (authorization method, initiation source, text only,
+    # language, timezone...): stored as given, laid over the defaults when served.
+    metadata_extras: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    has_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_user_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_response_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    recording_path: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    feedback_likes: Mapped[int] = mapped_column(default=0)
+    feedback_dislikes: Mapped[int] = mapped_column(default=0)
+    feedback_score: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    feedback_rating: Mapped[int | None] = mapped_column(nullable=True)
+    feedback_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Ratings of responses not yet in the transcript (the writer trails the live call):
+    # event id (as text) -> score, attached when that response is written.
+    pending_feedback: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    call_successful: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    transcript_summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    call_summary_title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+    # The server process running it live; lets a restarted node fail what it left behind.
+    node_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class ConversationMessage(Base):
+    """One transcript entry of a conversation, numbered in order by `seq` from 0."""
+
+    __tablename__ = "conversation_messages"
+
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    original_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    interrupted: Mapped[bool] = mapped_column(Boolean, default=False)
+    time_in_call_secs: Mapped[int]
+    source_medium: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    tool_calls: Mapped[list[Any]] = mapped_column(default=list)
+    tool_results: Mapped[list[Any]] = mapped_column(default=list)
+    feedback: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
+    # The WebSocket event id of the agent response, which per-response feedback names.
+    event_id: Mapped[int | None] = mapped_column(nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)

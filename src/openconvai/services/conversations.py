@@ -1,0 +1,532 @@
+"""Conversations: what the live core records as a call happens, and what the API reads back.
+
+The core's functions each take a session and commit, so every finished turn is durable
+as soon as it returns; none of them runs on the audio path.
+"""
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, cast, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openconvai.audio.mp3 import pcm16_to_mp3
+from openconvai.audio.wav import wav_to_pcm16
+from openconvai.clock import now_ms
+from openconvai.schemas.conversations import (
+    ConversationAnalysis,
+    ConversationFeedbackRequest,
+    ConversationFeedbackSummary,
+    ConversationInitiationClientData,
+    ConversationInitiationSource,
+    ConversationMetadata,
+    ConversationStatus,
+    ConversationSummary,
+    EvaluationSuccessResult,
+    GetConversationResponse,
+    GetConversationsPageResponse,
+    TranscriptEntry,
+    TranscriptToolCall,
+    TranscriptToolResult,
+)
+from openconvai.security.ids import new_id
+from openconvai.services.errors import BadRequest, NotFound
+from openconvai.store import conversations as store
+from openconvai.store.keyset import Cursor, InvalidCursor
+from openconvai.store.models import Conversation, ConversationMessage
+
+FeedbackScore = Literal["like", "dislike"]
+
+ORPHAN_TERMINATION_REASON = "The server stopped unexpectedly."
+# The WebSocket close code for an internal error: how the call ended for the client.
+ORPHAN_ERROR_CODE = 1011
+
+_MP3_BIT_RATE_KBPS = 64
+
+
+class TranscriptEntryIn(BaseModel):
+    """A finished transcript entry as the live core hands it over."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["user", "agent"]
+    message: str | None
+    time_in_call_secs: int = Field(ge=0)
+    interrupted: bool = False
+    original_message: str | None = None
+    source_medium: Literal["audio", "text"] | None = None
+    tool_calls: list[TranscriptToolCall] = Field(default_factory=list)
+    tool_results: list[TranscriptToolResult] = Field(default_factory=list)
+    event_id: int | None = None
+
+
+@dataclass(frozen=True)
+class RecordingAudio:
+    """A conversation's recording, ready to send."""
+
+    content: bytes
+    media_type: str
+
+
+# --- Called by the live conversation core -----------------------------------------------------
+
+
+async def start_conversation(
+    session: AsyncSession,
+    *,
+    workspace_id: str,
+    agent_id: str,
+    user_id: str | None = None,
+    dynamic_variables: dict[str, Any] | None = None,
+    initiation_client_data: dict[str, Any] | None = None,
+    metadata: dict[str, Any] | None = None,
+    node_id: str | None = None,
+    text_only: bool = False,
+) -> str:
+    """Record a conversation that is starting (status `initiated`); returns its id.
+
+    `metadata` holds what the start fixes (`authorization_method`,
+    `conversation_initiation_source`, `main_language`, `timezone`...); it and the client data
+    are checked against the response models here, so a bad value fails the start, not a read.
+    """
+    client_data = dict(initiation_client_data or {})
+    if isinstance(client_data.get("source_info"), dict):
+        source_info = client_data["source_info"]
+        client_data["source_info"] = {**source_info, "source": _source(source_info.get("source"))}
+    checked_client_data = ConversationInitiationClientData.model_validate(client_data)
+    placeholders = {"start_time_unix_secs": 0, "call_duration_secs": 0}
+    extras = dict(metadata or {})
+    if "conversation_initiation_source" in extras:
+        extras["conversation_initiation_source"] = _source(extras["conversation_initiation_source"])
+    checked = ConversationMetadata.model_validate(
+        {**extras, "text_only": text_only, **placeholders}
+    )
+    variables = ConversationInitiationClientData.model_validate(
+        {"dynamic_variables": dynamic_variables or {}}
+    ).dynamic_variables
+    now = now_ms()
+    conversation = Conversation(
+        id=new_id("conv"),
+        workspace_id=workspace_id,
+        agent_id=agent_id,
+        status="initiated",
+        user_id=user_id,
+        start_time_unix_secs=now // 1000,
+        dynamic_variables=variables,
+        initiation_client_data=checked_client_data.model_dump(mode="json", exclude_unset=True),
+        metadata_extras=checked.model_dump(
+            mode="json", exclude_unset=True, exclude=set(placeholders)
+        ),
+        pending_feedback={},
+        created_at_ms=now,
+        updated_at_ms=now,
+        node_id=node_id,
+    )
+    await store.add_conversation(session, conversation)
+    await store.record_agent_call(session, workspace_id, agent_id, now // 1000)
+    await session.commit()
+    return conversation.id
+
+
+async def mark_in_progress(session: AsyncSession, conversation_id: str) -> None:
+    """The call was accepted and is live."""
+    conversation = await _require_live(session, conversation_id)
+    now = now_ms()
+    conversation.status = "in-progress"
+    conversation.accepted_time_unix_secs = now // 1000
+    conversation.updated_at_ms = now
+    await session.commit()
+
+
+async def append_message(
+    session: AsyncSession, conversation_id: str, entry: TranscriptEntryIn
+) -> int:
+    """Write a finished transcript entry; returns its number (`seq`) for `replace_message`.
+
+    Entries of one conversation must come from one writer at a time: numbers are taken as
+    the highest so far plus one.
+    """
+    conversation = await _require_live(session, conversation_id)
+    message = ConversationMessage(
+        conversation_id=conversation_id,
+        seq=await store.next_seq(session, conversation_id),
+        created_at_ms=now_ms(),
+    )
+    _fill(message, entry)
+    if entry.role == "agent" and entry.event_id is not None:
+        # A rating that arrived before this response was written attaches to it now.
+        pending = dict(conversation.pending_feedback)
+        message.feedback = pending.pop(str(entry.event_id), None)
+        if message.feedback is not None:
+            conversation.pending_feedback = pending
+    await store.add_message(session, message)
+    await session.commit()
+    return message.seq
+
+
+async def replace_message(
+    session: AsyncSession, conversation_id: str, seq: int, entry: TranscriptEntryIn
+) -> None:
+    """Rewrite an entry, e.g. an agent turn cut short by an interruption; its rating stays."""
+    message = await store.get_message(session, conversation_id, seq)
+    if message is None:
+        raise NotFound("message_not_found", f"Conversation {conversation_id} has no entry {seq}.")
+    _fill(message, entry)
+    await session.commit()
+
+
+async def finish_conversation(
+    session: AsyncSession,
+    conversation_id: str,
+    *,
+    status: Literal["done", "failed"],
+    termination_reason: str,
+    call_duration_secs: int,
+    error: dict[str, Any] | None = None,
+    recording_path: str | None = None,
+    has_user_audio: bool = False,
+    has_response_audio: bool = False,
+) -> None:
+    """Record how the conversation ended. `recording_path` is relative to the data dir."""
+    conversation = await _require_live(session, conversation_id)
+    conversation.status = status
+    conversation.termination_reason = termination_reason
+    conversation.call_duration_secs = max(0, call_duration_secs)
+    conversation.error = error
+    conversation.recording_path = recording_path
+    conversation.has_audio = recording_path is not None
+    conversation.has_user_audio = recording_path is not None and has_user_audio
+    conversation.has_response_audio = recording_path is not None and has_response_audio
+    conversation.node_id = None
+    conversation.updated_at_ms = now_ms()
+    await session.commit()
+
+
+async def fail_orphaned_conversations(session: AsyncSession, node_id: str | None) -> int:
+    """Fail the conversations a stopped process left unfinished; returns how many.
+
+    Call it on server start: with the node's id, only that node's are touched; with None,
+    every unfinished one is (right for a single server, wrong beside other live nodes).
+    The duration is taken from the last entry written, the best measure left.
+    """
+    orphans = await store.unfinished_conversations(session, node_id)
+    if not orphans:
+        return 0
+    last_times = await store.last_message_times(session, [c.id for c in orphans])
+    now = now_ms()
+    for conversation in orphans:
+        conversation.status = "failed"
+        conversation.termination_reason = ORPHAN_TERMINATION_REASON
+        conversation.call_duration_secs = last_times.get(conversation.id, 0)
+        conversation.error = {"code": ORPHAN_ERROR_CODE, "reason": ORPHAN_TERMINATION_REASON}
+        conversation.node_id = None
+        conversation.updated_at_ms = now
+    await session.commit()
+    return len(orphans)
+
+
+async def record_response_feedback(
+    session: AsyncSession, conversation_id: str, event_id: int, score: FeedbackScore | None
+) -> None:
+    """The user rated the agent response `event_id` (None withdraws the rating)."""
+    conversation = await _require_live(session, conversation_id)
+    elapsed = max(0, now_ms() // 1000 - conversation.start_time_unix_secs)
+    rating = None if score is None else {"score": score, "time_in_call_secs": elapsed}
+    message = await store.agent_message_for_event(session, conversation_id, event_id)
+    if message is not None:
+        previous = message.feedback
+        message.feedback = rating
+    else:
+        pending = dict(conversation.pending_feedback)
+        previous = pending.pop(str(event_id), None)
+        if rating is not None:
+            pending[str(event_id)] = rating
+        conversation.pending_feedback = pending
+    _count(conversation, previous, -1)
+    _count(conversation, rating, +1)
+    conversation.updated_at_ms = now_ms()
+    await session.commit()
+
+
+# --- Called by the REST API -------------------------------------------------------------------
+
+
+async def list_conversations(
+    session: AsyncSession,
+    workspace_id: str,
+    *,
+    page_size: int,
+    cursor: str | None,
+    agent_id: str | None = None,
+    call_successful: EvaluationSuccessResult | None = None,
+    call_start_before_unix: int | None = None,
+    call_start_after_unix: int | None = None,
+    user_id: str | None = None,
+    summary_mode: Literal["exclude", "include"] = "exclude",
+) -> GetConversationsPageResponse:
+    """One page of the workspace's conversations, newest first, and the next cursor."""
+    query = store.ConversationQuery(
+        page_size=page_size,
+        cursor=_decode_cursor(cursor) if cursor else None,
+        agent_id=agent_id,
+        call_successful=call_successful,
+        call_start_before_unix=call_start_before_unix,
+        call_start_after_unix=call_start_after_unix,
+        user_id=user_id,
+    )
+    rows, next_cursor = await store.list_conversations(session, workspace_id, query)
+    counts = await store.count_messages(session, [row.id for row in rows])
+    names = await store.agent_names(session, workspace_id, {row.agent_id for row in rows})
+    summaries = [
+        ConversationSummary(
+            agent_id=row.agent_id,
+            agent_name=names.get(row.agent_id),
+            conversation_id=row.id,
+            start_time_unix_secs=row.start_time_unix_secs,
+            call_duration_secs=row.call_duration_secs,
+            message_count=counts.get(row.id, 0),
+            status=_status(row.status),
+            call_successful=_success(row.call_successful),
+            transcript_summary=row.transcript_summary if summary_mode == "include" else None,
+            call_summary_title=row.call_summary_title,
+        )
+        for row in rows
+    ]
+    return GetConversationsPageResponse(
+        conversations=summaries,
+        next_cursor=next_cursor.encode() if next_cursor else None,
+        has_more=next_cursor is not None,
+    )
+
+
+async def get_conversation(
+    session: AsyncSession, workspace_id: str, conversation_id: str
+) -> GetConversationResponse:
+    """The conversation with its transcript; `NotFound` outside the caller's workspace."""
+    conversation = await _require(session, workspace_id, conversation_id)
+    messages = await store.list_messages(session, conversation_id)
+    names = await store.agent_names(session, workspace_id, [conversation.agent_id])
+    return conversation_response(conversation, messages, names.get(conversation.agent_id))
+
+
+async def delete_conversation(
+    session: AsyncSession, workspace_id: str, conversation_id: str, data_dir: Path
+) -> None:
+    """Delete a conversation, its transcript and its recording."""
+    conversation = await _require(session, workspace_id, conversation_id)
+    recording = _recording_file(data_dir, conversation.recording_path)
+    await store.delete_conversation(session, conversation)
+    await session.commit()
+    if recording is not None:
+        await asyncio.to_thread(recording.unlink, missing_ok=True)
+
+
+async def conversation_audio(
+    session: AsyncSession, workspace_id: str, conversation_id: str, data_dir: Path
+) -> RecordingAudio:
+    """The recording as MP3, the contract's format (stored as WAV, encoded on request)."""
+    conversation = await _require(session, workspace_id, conversation_id)
+    recording = _recording_file(data_dir, conversation.recording_path)
+    if recording is None:
+        raise NotFound("audio_not_found", f"Conversation {conversation_id} has no recording.")
+    try:
+        wav = await asyncio.to_thread(recording.read_bytes)
+    except FileNotFoundError as exc:
+        raise NotFound(
+            "audio_not_found", f"The recording of conversation {conversation_id} is missing."
+        ) from exc
+    try:
+        samples, rate = wav_to_pcm16(wav)
+    except ValueError as exc:
+        raise NotFound(
+            "audio_not_found", f"The recording of conversation {conversation_id} is unreadable."
+        ) from exc
+    return RecordingAudio(await asyncio.to_thread(pcm16_to_mp3, samples, rate), "audio/mpeg")
+
+
+async def send_feedback(
+    session: AsyncSession,
+    workspace_id: str,
+    conversation_id: str,
+    body: ConversationFeedbackRequest,
+) -> None:
+    """Store the user's overall feedback; only the fields sent change."""
+    conversation = await _require(session, workspace_id, conversation_id)
+    sent = body.model_fields_set
+    if "feedback" in sent:
+        conversation.feedback_score = body.feedback
+    if "rating" in sent:
+        conversation.feedback_rating = body.rating
+    if "comment" in sent:
+        conversation.feedback_comment = body.comment
+    conversation.updated_at_ms = now_ms()
+    await session.commit()
+
+
+def conversation_response(
+    conversation: Conversation,
+    messages: Sequence[ConversationMessage],
+    agent_name: str | None,
+) -> GetConversationResponse:
+    """The public view of a stored conversation and its transcript."""
+    transcript = [_entry(message) for message in messages]
+    client_data = dict(conversation.initiation_client_data)
+    client_data["dynamic_variables"] = conversation.dynamic_variables
+    if client_data.get("user_id") is None:
+        client_data["user_id"] = conversation.user_id
+    return GetConversationResponse(
+        agent_id=conversation.agent_id,
+        agent_name=agent_name,
+        conversation_id=conversation.id,
+        status=_status(conversation.status),
+        user_id=conversation.user_id,
+        transcript=transcript,
+        metadata=_metadata(conversation),
+        analysis=_analysis(conversation),
+        conversation_initiation_client_data=ConversationInitiationClientData.model_validate(
+            client_data
+        ),
+        has_audio=conversation.has_audio,
+        has_user_audio=conversation.has_user_audio,
+        has_response_audio=conversation.has_response_audio,
+        user_message_count=sum(1 for e in transcript if e.role == "user" and e.message),
+        agent_message_count=sum(1 for e in transcript if e.role == "agent" and e.message),
+    )
+
+
+# --- Internals --------------------------------------------------------------------------------
+
+
+def _fill(message: ConversationMessage, entry: TranscriptEntryIn) -> None:
+    message.role = entry.role
+    message.message = entry.message
+    message.original_message = entry.original_message
+    message.interrupted = entry.interrupted
+    message.time_in_call_secs = entry.time_in_call_secs
+    message.source_medium = entry.source_medium
+    message.tool_calls = [call.model_dump(mode="json") for call in entry.tool_calls]
+    message.tool_results = [result.model_dump(mode="json") for result in entry.tool_results]
+    message.event_id = entry.event_id
+
+
+def _count(conversation: Conversation, rating: dict[str, Any] | None, step: int) -> None:
+    if rating is None:
+        return
+    if rating.get("score") == "like":
+        conversation.feedback_likes = max(0, conversation.feedback_likes + step)
+    elif rating.get("score") == "dislike":
+        conversation.feedback_dislikes = max(0, conversation.feedback_dislikes + step)
+
+
+def _entry(message: ConversationMessage) -> TranscriptEntry:
+    return TranscriptEntry.model_validate(
+        {
+            "role": message.role,
+            "message": message.message,
+            "tool_calls": message.tool_calls,
+            "tool_results": message.tool_results,
+            "feedback": message.feedback,
+            "time_in_call_secs": message.time_in_call_secs,
+            "interrupted": message.interrupted,
+            "original_message": message.original_message,
+            "source_medium": message.source_medium,
+            "source_event_id": message.event_id,
+            "created_at_unix_ms": message.created_at_ms,
+        }
+    )
+
+
+def _metadata(conversation: Conversation) -> ConversationMetadata:
+    feedback_type = (
+        "rating"
+        if conversation.feedback_rating is not None
+        else "thumbs"
+        if conversation.feedback_score is not None
+        else None
+    )
+    owned = {
+        "start_time_unix_secs": conversation.start_time_unix_secs,
+        "accepted_time_unix_secs": conversation.accepted_time_unix_secs,
+        "call_duration_secs": conversation.call_duration_secs,
+        "termination_reason": conversation.termination_reason,
+        "error": conversation.error,
+        "feedback": ConversationFeedbackSummary.model_validate(
+            {
+                "type": feedback_type,
+                "overall_score": conversation.feedback_score,
+                "likes": conversation.feedback_likes,
+                "dislikes": conversation.feedback_dislikes,
+                "rating": conversation.feedback_rating,
+                "comment": conversation.feedback_comment,
+            }
+        ),
+    }
+    return ConversationMetadata.model_validate({**conversation.metadata_extras, **owned})
+
+
+def _analysis(conversation: Conversation) -> ConversationAnalysis | None:
+    if conversation.call_successful is None:
+        return None
+    return ConversationAnalysis.model_validate(
+        {
+            "call_successful": conversation.call_successful,
+            "transcript_summary": conversation.transcript_summary or "",
+            "call_summary_title": conversation.call_summary_title,
+        }
+    )
+
+
+def _status(value: str) -> ConversationStatus:
+    if value not in get_args(ConversationStatus):
+        raise ValueError(f"unknown conversation status {value!r}")
+    return cast(ConversationStatus, value)
+
+
+def _success(value: str | None) -> EvaluationSuccessResult:
+    # Not analysed (yet) reads as unknown.
+    return "success" if value == "success" else "failure" if value == "failure" else "unknown"
+
+
+def _source(value: object) -> object:
+    # Clients newer than the contract name sources it does not list; a conversation must
+    # not fail to start over that, so those are recorded as "unknown".
+    if value is None or value in get_args(ConversationInitiationSource):
+        return value
+    return "unknown" if isinstance(value, str) else value
+
+
+def _decode_cursor(text: str) -> Cursor:
+    try:
+        cursor = Cursor.decode(text)
+    except InvalidCursor as exc:
+        raise BadRequest("invalid_cursor", "The cursor is not valid for this listing.") from exc
+    # Cursors of other listings decode too, but sort by another key.
+    if not isinstance(cursor.key, int) or isinstance(cursor.key, bool):
+        raise BadRequest("invalid_cursor", "The cursor is not valid for this listing.")
+    return cursor
+
+
+def _recording_file(data_dir: Path, recording_path: str | None) -> Path | None:
+    if not recording_path:
+        return None
+    root = data_dir.resolve()
+    path = (root / recording_path).resolve()
+    # The path comes from the store; never serve or delete anything outside the data dir.
+    return path if path.is_relative_to(root) else None
+
+
+async def _require(session: AsyncSession, workspace_id: str, conversation_id: str) -> Conversation:
+    conversation = await store.get_conversation(session, workspace_id, conversation_id)
+    if conversation is None:
+        raise NotFound("conversation_not_found", f"Conversation {conversation_id} was not found.")
+    return conversation
+
+
+async def _require_live(session: AsyncSession, conversation_id: str) -> Conversation:
+    conversation = await store.get_conversation_by_id(session, conversation_id)
+    if conversation is None:
+        raise NotFound("conversation_not_found", f"Conversation {conversation_id} was not found.")
+    return conversation
