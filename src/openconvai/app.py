@@ -8,15 +8,26 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from openconvai import __version__
-from openconvai.api import agents, health, secrets, workspace_settings
+from openconvai.api import (
+    agents,
+    conversation_auth,
+    conversations,
+    health,
+    secrets,
+    workspace_settings,
+)
 from openconvai.api.body_limit import BodySizeLimitMiddleware
 from openconvai.api.errors import install_error_handlers
+from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox, load_or_create_key
+from openconvai.security.signed_urls import load_or_create_signing_key
 from openconvai.services.bootstrap import ensure_default_workspace
+from openconvai.services.conversations import fail_orphaned_conversations
 from openconvai.settings import Settings
 from openconvai.state import AppState
 from openconvai.store import migrate
 from openconvai.store.database import Database
+from openconvai.transports import elevenlabs_ws
 
 logger = logging.getLogger(__name__)
 
@@ -33,15 +44,23 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
         database = Database(url)
         secret_key = settings.secret_key.get_secret_value() if settings.secret_key else None
         secret_box = SecretBox(load_or_create_key(secret_key, settings.data_dir))
+        signing = settings.signing_key.get_secret_value() if settings.signing_key else None
+        signing_key = load_or_create_signing_key(settings.data_dir, signing)
         async with database.session() as session:
             admin = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
             created_key = await ensure_default_workspace(session, admin)
+            # Conversations this node left live when it last died are over: say so.
+            orphans = await fail_orphaned_conversations(session, settings.resolved_node_id)
+        if orphans:
+            logger.warning("marked %d conversations of a previous run as failed", orphans)
         if created_key and announce_admin_key:
             _announce(created_key, from_settings=admin is not None)
-        app.state.openconvai = AppState(settings, database, secret_box)
+        state = AppState(settings, database, secret_box, signing_key, ProviderCatalog(settings))
+        app.state.openconvai = state
         try:
             yield
         finally:
+            await state.live.end_all("server shutting down", close_code=1001)
             await database.close()
 
     app = FastAPI(
@@ -57,6 +76,9 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
     app.include_router(agents.router)
     app.include_router(secrets.router)
     app.include_router(workspace_settings.router)
+    app.include_router(conversations.router)
+    app.include_router(conversation_auth.router)
+    app.include_router(elevenlabs_ws.router)
     return app
 
 

@@ -1,16 +1,19 @@
 """The `openconvai` command: serve, migrate, and API key management."""
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
+from fastapi import FastAPI
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openconvai.app import create_app
 from openconvai.services import api_keys
 from openconvai.services.errors import ServiceError
 from openconvai.settings import Settings
@@ -30,18 +33,37 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [OPENCONVAI_PORT].")] = None,
 ) -> None:
     """Migrate the store, then serve the API."""
-    from openconvai.app import create_app
 
     settings = Settings()
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     settings = settings.model_copy(update=overrides)
-    uvicorn.run(
-        create_app(settings),
+    application = create_app(settings)
+    config = uvicorn.Config(
+        application,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
     )
+    GracefulServer(config, application).run()
+
+
+class GracefulServer(uvicorn.Server):
+    """On SIGTERM, ends live conversations cleanly (transcripts final, clients told 1001)
+    before uvicorn drops the remaining connections."""
+
+    def __init__(self, config: uvicorn.Config, application: FastAPI) -> None:
+        super().__init__(config)
+        self._application = application
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        """Stop listening, end conversations, then shut down as uvicorn does."""
+        for server in self.servers:
+            server.close()
+        state = getattr(self._application.state, "openconvai", None)
+        if state is not None:
+            await state.live.end_all("server shutting down", close_code=1001)
+        await super().shutdown(sockets)
 
 
 @app.command()

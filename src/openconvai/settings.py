@@ -1,5 +1,6 @@
 """All configuration, read from `OPENCONVAI_*` environment variables (documented in README)."""
 
+import socket
 from functools import cached_property
 from pathlib import Path
 
@@ -41,6 +42,45 @@ class Settings(BaseSettings):
         2 * 1024 * 1024, ge=1024, description="Largest request body accepted (413 beyond)."
     )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    signing_key: SecretStr | None = Field(
+        None,
+        description="Key that signs conversation URLs and tokens; default a key generated "
+        "into the data directory. Servers sharing a store must share it.",
+    )
+    node_id: str | None = Field(
+        None,
+        description="Name of this server process among several sharing a store; default "
+        "host:port. Conversations it left open when it crashed are failed on its restart.",
+    )
+    allow_client_agent_config: bool = Field(
+        True,
+        description="Accept self-hosted mode: a client sending the whole agent config in an "
+        "`enclave_setup_config` message, with no agent stored here.",
+    )
+    ping_interval_secs: float = Field(
+        5.0, gt=0, description="Seconds between pings on a conversation socket."
+    )
+    scripted_providers: bool = Field(
+        False,
+        description="Use the deterministic scripted providers (tone-code speech, scripted "
+        "replies) for every agent: tests and benchmarks of the platform alone.",
+    )
+    scripted_reply: str = Field(
+        "You said: {user}", description="The scripted LLM's reply; {user} is the user's turn."
+    )
+    scripted_audio_ms: int | None = Field(
+        None, ge=1, description="Fixed length of each scripted TTS utterance, in ms."
+    )
+    scripted_llm_first_token_ms: int = Field(
+        0, ge=0, description="Scripted LLM: first-token delay."
+    )
+    scripted_llm_token_ms: int = Field(0, ge=0, description="Scripted LLM: delay between tokens.")
+    scripted_tts_delay_ms: int = Field(0, ge=0, description="Scripted TTS: synthesis delay.")
+
+    @property
+    def resolved_node_id(self) -> str:
+        """This process's name among servers sharing the store."""
+        return self.node_id or f"{socket.gethostname()}:{self.port}"
 
     @cached_property
     def resolved_database_url(self) -> str:

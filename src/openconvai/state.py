@@ -1,16 +1,21 @@
 """What the process holds for its whole life, shared by every request."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox
+from openconvai.services.live_conversations import LiveConversations
 from openconvai.settings import Settings
 from openconvai.store.database import Database
 
 
 @dataclass
 class AppState:
-    """The settings, the store and the secret box of a running server."""
+    """The settings, store, keys, providers and live conversations of a running server."""
 
     settings: Settings
     database: Database
     secret_box: SecretBox
+    signing_key: bytes
+    providers: ProviderCatalog
+    live: LiveConversations = field(default_factory=LiveConversations)

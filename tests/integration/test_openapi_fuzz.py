@@ -30,7 +30,7 @@ async def test_schemathesis_finds_nothing(tmp_path: Path) -> None:
                 "--phases", "examples,fuzzing,stateful",
                 "--max-examples", examples,
                 "--seed", os.environ.get("OPENCONVAI_FUZZ_SEED", "20261124"),
-                "--workers", "2",
+                "--workers", "1",
                 "--no-color",
             ]  # fmt: skip
             return subprocess.run(command, capture_output=True, text=True, timeout=900)

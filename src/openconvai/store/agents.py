@@ -45,6 +45,11 @@ async def get_agent(session: AsyncSession, workspace_id: str, agent_id: str) -> 
     return await session.scalar(query)
 
 
+async def find_agent(session: AsyncSession, agent_id: str) -> Agent | None:
+    """The agent with this id in any workspace: a public conversation carries no API key."""
+    return await session.get(Agent, agent_id)
+
+
 async def save_agent(session: AsyncSession, agent: Agent, tags_changed: bool) -> None:
     """Flush changes to an agent, rewriting its tag rows if they changed (not committed)."""
     await session.flush()

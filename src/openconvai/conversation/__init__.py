@@ -1,0 +1,1 @@
+"""The conversation core: sessions, turn-taking, replies, transcripts."""

@@ -1,0 +1,148 @@
+"""What the conversation core emits. Transports encode these into their wire format."""
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+
+@dataclass(frozen=True)
+class CoreEvent:
+    """Base of every output event; `client_event` names it in `conversation.client_events`."""
+
+    client_event: ClassVar[str | None] = None
+
+
+@dataclass(frozen=True)
+class ConversationStarted(CoreEvent):
+    """The conversation exists; always the first event."""
+
+    client_event: ClassVar[str | None] = "conversation_initiation_metadata"
+    conversation_id: str
+    user_input_audio_format: str
+    agent_output_audio_format: str
+
+
+@dataclass(frozen=True)
+class AgentAudio(CoreEvent):
+    """A chunk of the agent's speech, already in the output format."""
+
+    client_event: ClassVar[str | None] = "audio"
+    audio: bytes
+    event_id: int
+
+
+@dataclass(frozen=True)
+class UserTranscript(CoreEvent):
+    """The final transcript of a user turn."""
+
+    client_event: ClassVar[str | None] = "user_transcript"
+    text: str
+    event_id: int
+
+
+@dataclass(frozen=True)
+class TentativeUserTranscript(CoreEvent):
+    """A partial transcript while the user is still speaking."""
+
+    client_event: ClassVar[str | None] = "tentative_user_transcript"
+    text: str
+    event_id: int
+
+
+@dataclass(frozen=True)
+class AgentResponse(CoreEvent):
+    """The full text of an agent turn."""
+
+    client_event: ClassVar[str | None] = "agent_response"
+    text: str
+    event_id: int
+
+
+@dataclass(frozen=True)
+class AgentResponseCorrection(CoreEvent):
+    """An interrupted agent turn, cut to what the user heard."""
+
+    client_event: ClassVar[str | None] = "agent_response_correction"
+    original: str
+    corrected: str
+    event_id: int
+
+
+@dataclass(frozen=True)
+class AgentChatResponsePart(CoreEvent):
+    """Streamed text of a reply (text conversations)."""
+
+    client_event: ClassVar[str | None] = "agent_chat_response_part"
+    text: str
+    kind: Literal["start", "delta", "stop"]
+    event_id: int
+
+
+@dataclass(frozen=True)
+class Interruption(CoreEvent):
+    """The user barged in: drop every buffered chunk of response `event_id`."""
+
+    client_event: ClassVar[str | None] = "interruption"
+    event_id: int
+
+
+@dataclass(frozen=True)
+class Ping(CoreEvent):
+    """Keep-alive; `ping_ms` is the last measured round trip."""
+
+    client_event: ClassVar[str | None] = "ping"
+    event_id: int
+    ping_ms: int | None
+
+
+@dataclass(frozen=True)
+class ClientToolCall(CoreEvent):
+    """The agent asks the client to run one of its tools."""
+
+    client_event: ClassVar[str | None] = "client_tool_call"
+    tool_name: str
+    tool_call_id: str
+    parameters: dict[str, Any]
+    event_id: int
+
+
+@dataclass(frozen=True)
+class AgentToolResponse(CoreEvent):
+    """A tool the agent called has answered."""
+
+    client_event: ClassVar[str | None] = "agent_tool_response"
+    tool_name: str
+    tool_call_id: str
+    tool_type: str
+    is_error: bool
+    event_id: int
+
+
+@dataclass(frozen=True)
+class VadScore(CoreEvent):
+    """The voice-activity probability of recent user audio."""
+
+    client_event: ClassVar[str | None] = "vad_score"
+    score: float
+
+
+@dataclass(frozen=True)
+class ErrorEvent(CoreEvent):
+    """Something went wrong; the conversation may go on unless it also ends."""
+
+    client_event: ClassVar[str | None] = "error"
+    error_type: str
+    message: str
+    code: int = 1000
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConversationEnded(CoreEvent):
+    """The conversation is over; the transport closes with `close_code`."""
+
+    reason: str
+    close_code: int = 1000
+
+
+# Sent whatever the agent's `client_events` list says: the protocol cannot work without them.
+ALWAYS_SENT = frozenset({"conversation_initiation_metadata", "ping", "error", "client_tool_call"})

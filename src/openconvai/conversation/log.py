@@ -1,0 +1,50 @@
+"""Where a conversation's transcript goes as it happens (the store, in production)."""
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+
+@dataclass
+class LoggedTurn:
+    """One finished transcript entry."""
+
+    role: Literal["user", "agent"]
+    message: str
+    time_in_call_secs: int
+    interrupted: bool = False
+    original_message: str | None = None
+    source_medium: Literal["audio", "text"] | None = None
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_results: list[dict[str, Any]] = field(default_factory=list)
+    event_id: int | None = None
+
+
+class ConversationLog(Protocol):
+    """Receives transcript entries the moment they are final. Calls never block the core."""
+
+    def in_progress(self) -> None:
+        """The conversation is live."""
+        ...
+
+    def add(self, turn: LoggedTurn) -> int:
+        """Record a new entry; returns its index for later `update`."""
+        ...
+
+    def update(self, index: int, turn: LoggedTurn) -> None:
+        """Rewrite an entry (an agent turn cut short by an interruption)."""
+        ...
+
+    def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:
+        """The user rated the agent response `event_id`."""
+        ...
+
+    async def close(
+        self,
+        *,
+        failed: bool,
+        termination_reason: str,
+        duration_secs: int,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        """The conversation is over: flush everything and record how it ended."""
+        ...

@@ -1,0 +1,38 @@
+"""One agent response in flight: its id, text, the audio sent so far and its pacing."""
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from openconvai.conversation.heard_text import SpokenSegment, heard_text
+from openconvai.conversation.pacing import RealtimePacer
+
+ReplyKind = Literal["llm", "fixed", "reengage"]
+
+
+@dataclass
+class Reply:
+    """State of the response with `event_id`, shared by its producer and its speaker."""
+
+    event_id: int
+    kind: ReplyKind
+    fixed_text: str = ""
+    text: str = ""
+    segments: list[SpokenSegment] = field(default_factory=list)
+    pacer: RealtimePacer = field(default_factory=RealtimePacer)
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+    tool_results: list[dict[str, Any]] = field(default_factory=list)
+    response_sent: bool = False
+    chat_started: bool = False
+    hang_up_after: bool = False
+    context_start: int = 0
+    task: asyncio.Task[None] | None = None
+
+    @property
+    def audio_started(self) -> bool:
+        """Whether any of its audio has left."""
+        return self.pacer.started_at is not None
+
+    def heard(self) -> str:
+        """What the listener has heard of it by now."""
+        return heard_text(self.segments, self.pacer.played_secs())

@@ -1,0 +1,54 @@
+"""Everything a conversation needs to run, resolved before it starts."""
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from openconvai.audio.formats import AudioFormat
+from openconvai.conversation.turn_taking import TurnPolicy
+from openconvai.providers.llm.base import ToolSpec
+from openconvai.providers.tts.base import Voice
+
+ToolType = Literal["client", "system", "webhook", "mcp"]
+
+
+@dataclass(frozen=True)
+class AgentTool:
+    """A tool the agent may call in this conversation."""
+
+    spec: ToolSpec
+    type: ToolType
+    expects_response: bool = False
+    response_timeout_secs: float = 20.0
+    system_tool_type: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionSetup:
+    """The resolved configuration of one conversation (agent config, overrides, variables)."""
+
+    conversation_id: str
+    agent_id: str
+    system_prompt: str
+    first_message: str
+    llm_model: str
+    voice: Voice
+    input_format: AudioFormat
+    output_format: AudioFormat
+    text_only: bool = False
+    language: str = "en"
+    asr_keywords: tuple[str, ...] = ()
+    client_events: frozenset[str] = frozenset()
+    temperature: float | None = None
+    max_tokens: int | None = None
+    llm_extra_body: dict[str, Any] = field(default_factory=dict)
+    tools: tuple[AgentTool, ...] = ()
+    turn_policy: TurnPolicy = field(default_factory=TurnPolicy)
+    turn_timeout_secs: float = 7.0
+    silence_end_call_timeout_secs: float = -1.0
+    max_duration_secs: float = 600.0
+    ping_interval_secs: float = 5.0
+    record_audio: bool = False
+
+    def tool(self, name: str) -> AgentTool | None:
+        """The agent's tool called `name`, if it has one."""
+        return next((tool for tool in self.tools if tool.spec.name == name), None)

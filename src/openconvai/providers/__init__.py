@@ -1,0 +1,1 @@
+"""Speech and language providers behind small protocols: VAD, STT, LLM, TTS."""

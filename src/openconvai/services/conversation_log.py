@@ -1,0 +1,118 @@
+"""The conversation core's transcript, written to the store as it happens, off the hot path.
+
+Each write is its own short transaction, made by one background writer per conversation
+in the order the core produced them, so a crash loses no finished turn and the frame loop
+never waits for the database.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from openconvai.conversation.log import LoggedTurn
+from openconvai.services import conversations
+from openconvai.store.database import Database
+
+logger = logging.getLogger(__name__)
+
+Write = Callable[[AsyncSession], Awaitable[None]]
+
+
+class StoreConversationLog:
+    """`ConversationLog` backed by the store."""
+
+    def __init__(self, database: Database, conversation_id: str) -> None:
+        self._database = database
+        self.conversation_id = conversation_id
+        self._queue: asyncio.Queue[Write | None] = asyncio.Queue()
+        self._seqs: dict[int, int] = {}
+        self._count = 0
+        self._writer = asyncio.create_task(self._write_all(), name="conversation-log")
+
+    def in_progress(self) -> None:
+        """The conversation is live."""
+        self._queue.put_nowait(lambda s: conversations.mark_in_progress(s, self.conversation_id))
+
+    def add(self, turn: LoggedTurn) -> int:
+        """Queue a finished entry; its index names it for `update`."""
+        index = self._count
+        self._count += 1
+
+        async def write(session: AsyncSession) -> None:
+            self._seqs[index] = await conversations.append_message(
+                session, self.conversation_id, _entry(turn)
+            )
+
+        self._queue.put_nowait(write)
+        return index
+
+    def update(self, index: int, turn: LoggedTurn) -> None:
+        """Queue the rewrite of an entry."""
+
+        async def write(session: AsyncSession) -> None:
+            seq = self._seqs.get(index)
+            if seq is not None:
+                await conversations.replace_message(
+                    session, self.conversation_id, seq, _entry(turn)
+                )
+
+        self._queue.put_nowait(write)
+
+    def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:
+        """Queue a rating of the response `event_id`."""
+        self._queue.put_nowait(
+            lambda s: conversations.record_response_feedback(
+                s, self.conversation_id, event_id, score
+            )
+        )
+
+    async def close(
+        self,
+        *,
+        failed: bool,
+        termination_reason: str,
+        duration_secs: int,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        """Write how it ended after everything queued before, and stop the writer."""
+        self._queue.put_nowait(
+            lambda s: conversations.finish_conversation(
+                s,
+                self.conversation_id,
+                status="failed" if failed else "done",
+                termination_reason=termination_reason,
+                call_duration_secs=duration_secs,
+                error=error,
+            )
+        )
+        self._queue.put_nowait(None)
+        # Shielded: a cancelled caller (a client gone, a server stopping) must not cut the
+        # final writes short.
+        await asyncio.shield(self._writer)
+
+    async def _write_all(self) -> None:
+        while (write := await self._queue.get()) is not None:
+            try:
+                async with self._database.session() as session:
+                    await write(session)
+            except Exception:
+                logger.exception("could not store conversation %s", self.conversation_id)
+
+
+def _entry(turn: LoggedTurn) -> conversations.TranscriptEntryIn:
+    return conversations.TranscriptEntryIn.model_validate(
+        {
+            "role": turn.role,
+            "message": turn.message,
+            "time_in_call_secs": turn.time_in_call_secs,
+            "interrupted": turn.interrupted,
+            "original_message": turn.original_message,
+            "source_medium": turn.source_medium,
+            "tool_calls": turn.tool_calls,
+            "tool_results": turn.tool_results,
+            "event_id": turn.event_id,
+        }
+    )

@@ -1,0 +1,1 @@
+"""Transports: thin codecs between a wire protocol and the conversation core."""
