@@ -21,6 +21,7 @@ from openconvai.api.errors import install_error_handlers
 from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox, load_or_create_key
 from openconvai.security.signed_urls import load_or_create_signing_key
+from openconvai.services.admission import Admission, LocalAdmission, RedisAdmission
 from openconvai.services.bootstrap import ensure_default_workspace
 from openconvai.services.conversations import fail_orphaned_conversations
 from openconvai.settings import Settings
@@ -55,12 +56,20 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
             logger.warning("marked %d conversations of a previous run as failed", orphans)
         if created_key and announce_admin_key:
             _announce(created_key, from_settings=admin is not None)
-        state = AppState(settings, database, secret_box, signing_key, ProviderCatalog(settings))
+        admission: Admission = (
+            RedisAdmission(settings.redis_url, settings.redis_prefix)
+            if settings.redis_url
+            else LocalAdmission()
+        )
+        state = AppState(
+            settings, database, secret_box, signing_key, ProviderCatalog(settings), admission
+        )
         app.state.openconvai = state
         try:
             yield
         finally:
             await state.live.end_all("server shutting down", close_code=1001)
+            await admission.close()
             await database.close()
 
     app = FastAPI(

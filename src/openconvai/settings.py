@@ -57,6 +57,12 @@ class Settings(BaseSettings):
         description="Accept self-hosted mode: a client sending the whole agent config in an "
         "`enclave_setup_config` message, with no agent stored here.",
     )
+    redis_url: str | None = Field(
+        None,
+        description="Redis shared by several server processes (concurrency limits across "
+        "them); default in-process.",
+    )
+    redis_prefix: str = Field("openconvai", description="Prefix of every Redis key.")
     ping_interval_secs: float = Field(
         5.0, gt=0, description="Seconds between pings on a conversation socket."
     )

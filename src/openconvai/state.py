@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox
+from openconvai.services.admission import Admission, LocalAdmission
 from openconvai.services.live_conversations import LiveConversations
 from openconvai.settings import Settings
 from openconvai.store.database import Database
@@ -18,4 +19,5 @@ class AppState:
     secret_box: SecretBox
     signing_key: bytes
     providers: ProviderCatalog
+    admission: Admission = field(default_factory=LocalAdmission)
     live: LiveConversations = field(default_factory=LiveConversations)

@@ -27,6 +27,13 @@ class ConvAISettings(ContractModel):
         default=False, description="Whether the workspace can use MCP servers."
     )
     rag_retention_period_days: int = Field(default=10, gt=0, le=30)
+    # An openconvai setting (not in the ElevenLabs contract): ElevenLabs caps by plan.
+    max_concurrent_conversations: int = Field(
+        default=-1,
+        ge=-1,
+        description="Most conversations the workspace may hold at once, across every server "
+        "sharing its Redis; -1 is no limit.",
+    )
 
 
 class PatchConvAISettingsRequest(ConvAISettings):

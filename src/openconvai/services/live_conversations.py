@@ -4,6 +4,7 @@ Transport-agnostic: the ElevenLabs WebSocket uses it today; phone transports wil
 """
 
 import logging
+import secrets
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import urlsplit
@@ -78,6 +79,19 @@ class AgentDocument:
 
 
 @dataclass(frozen=True)
+class Slots:
+    """The concurrency slots a conversation holds, given back when it ends."""
+
+    holder: str
+    keys: tuple[str, ...] = ()
+
+    async def release(self, state: "AppState") -> None:
+        """Give every slot back."""
+        for key in self.keys:
+            await state.admission.release(key, self.holder)
+
+
+@dataclass(frozen=True)
 class PreparedConversation:
     """A conversation ready to start."""
 
@@ -85,6 +99,7 @@ class PreparedConversation:
     pipeline: Pipeline
     log: StoreConversationLog
     workspace_id: str
+    slots: Slots
 
 
 async def prepare(state: "AppState", request: ConnectRequest) -> PreparedConversation:
@@ -109,11 +124,19 @@ async def prepare(state: "AppState", request: ConnectRequest) -> PreparedConvers
     except ProviderNotAvailable as exc:
         raise ConversationRefused("llm_error", str(exc), 1011) from exc
     client_values = _object(initiation.get("dynamic_variables"))
-    conversation_id = await _open(state, agent, initiation, client_values, authorization, text_only)
+    slots = await _admit(state, agent)
+    try:
+        conversation_id = await _open(
+            state, agent, initiation, client_values, authorization, text_only
+        )
+    except ConversationRefused:
+        await slots.release(state)
+        raise
     log = StoreConversationLog(state.database, conversation_id)
     try:
         setup = _setup(state, agent, config, text_only, extra_body, client_values, conversation_id)
     except ConversationRefused as refusal:
+        await slots.release(state)
         await log.close(
             failed=True,
             termination_reason=refusal.message,
@@ -121,7 +144,7 @@ async def prepare(state: "AppState", request: ConnectRequest) -> PreparedConvers
             error={"code": refusal.close_code, "reason": refusal.message},
         )
         raise
-    return PreparedConversation(setup, pipeline, log, agent.workspace_id)
+    return PreparedConversation(setup, pipeline, log, agent.workspace_id, slots)
 
 
 class LiveConversations:
@@ -193,6 +216,34 @@ async def _self_hosted_agent(state: "AppState", request: ConnectRequest) -> Agen
         platform,
         [tool for tool in tools if isinstance(tool, dict)],
     )
+
+
+async def _admit(state: "AppState", agent: AgentDocument) -> Slots:
+    """Take a slot under the workspace's and the agent's concurrency limits."""
+    async with state.database.session() as session:
+        workspace = await workspaces.get_workspace(session, agent.workspace_id)
+    settings = workspace.convai_settings if workspace is not None else {}
+    call_limits = agent.platform_settings.get("call_limits") or {}
+    limits = (
+        (f"workspace:{agent.workspace_id}", settings.get("max_concurrent_conversations", -1),
+         "The workspace"),
+        (f"agent:{agent.agent_id}", call_limits.get("agent_concurrency_limit", -1), "The agent"),
+    )  # fmt: skip
+    holder = secrets.token_hex(12)
+    taken: list[str] = []
+    for key, limit, who in limits:
+        if not isinstance(limit, int) or limit < 0:
+            continue
+        if not await state.admission.acquire(key, holder, limit):
+            await Slots(holder, tuple(taken)).release(state)
+            raise ConversationRefused(
+                "http_exception",
+                f"{who} has reached its limit of {limit} concurrent conversations; "
+                "try again later.",
+                1013,
+            )
+        taken.append(key)
+    return Slots(holder, tuple(taken))
 
 
 def _authorize(state: "AppState", agent: AgentDocument, request: ConnectRequest) -> str:

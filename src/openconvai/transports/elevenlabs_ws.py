@@ -92,6 +92,7 @@ class _Connection:
             if not session.ended:
                 await session.end("client disconnected")
             live.remove(session)
+            await prepared.slots.release(self._state)
 
     async def _opening(self) -> tuple[dict[str, Any], dict[str, Any] | None]:
         """The initiation message, after the self-hosted setup message if one comes first."""
