@@ -293,3 +293,25 @@ def test_concurrent_conversations_do_not_mix(server: LiveServer) -> None:
     for thread in threads:
         thread.join()
     assert results == {i: f"You said: number {i}" for i in range(20)}
+
+
+def test_feedback_message_rates_a_response(server: LiveServer) -> None:
+    agent_id = create_agent(server, {})
+    with connect(url_for(server, agent_id)) as ws:
+        started = initiate(ws, conversation_config_override={"text_only": True})
+        conversation_id = started["conversation_initiation_metadata_event"]["conversation_id"]
+        ws.send(json.dumps({"type": "user_message", "text": "rate me"}))
+        event_id = until(ws, "agent_response")["agent_response_event"]["event_id"]
+        ws.send(json.dumps({"type": "feedback", "score": "like", "event_id": event_id}))
+        time.sleep(0.3)
+    headers = {"xi-api-key": ADMIN_KEY}
+    url = f"{server.base_url}/v1/convai/conversations/{conversation_id}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        record = httpx.get(url, headers=headers).json()
+        if record["status"] == "done":
+            break
+        time.sleep(0.1)
+    agent_turn = record["transcript"][-1]
+    assert agent_turn["feedback"]["score"] == "like"
+    assert record["metadata"]["feedback"]["likes"] == 1

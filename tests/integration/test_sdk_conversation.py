@@ -64,6 +64,11 @@ def spoken_turn(server: LiveServer, http: httpx.Client) -> None:
     record = stored(client, conversation_id)
     lines = [(t.role, t.message) for t in record.transcript]  # type: ignore[attr-defined]
     assert lines == [("agent", "Hi"), ("user", "hello there"), ("agent", "You said: hello there")]
+    assert record.has_audio and record.has_user_audio and record.has_response_audio  # type: ignore[attr-defined]
+    recording = b"".join(client.conversational_ai.conversations.audio.get(conversation_id))
+    # MP3 frames start with 11 sync bits; at 64 kbit/s a call of a few seconds is > 16 kB.
+    assert recording[0] == 0xFF and recording[1] & 0xE0 == 0xE0
+    assert len(recording) > 16_000
 
 
 def text_turn(server: LiveServer, http: httpx.Client) -> None:

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from openconvai.providers.vad.base import Frame
+
 
 @dataclass
 class LoggedTurn:
@@ -47,4 +49,16 @@ class ConversationLog(Protocol):
         error: dict[str, Any] | None = None,
     ) -> None:
         """The conversation is over: flush everything and record how it ended."""
+        ...
+
+
+class CallRecorder(Protocol):
+    """Receives the call's audio as it happens (to record it)."""
+
+    def user(self, frame: Frame) -> None:
+        """The next 20 ms frame of user audio (16 kHz)."""
+        ...
+
+    def agent(self, samples: Frame, at_secs: float) -> None:
+        """Agent audio that starts playing `at_secs` seconds into the call."""
         ...

@@ -34,7 +34,7 @@ from openconvai.conversation.events import (
     VadScore,
 )
 from openconvai.conversation.heard_text import SpokenSegment
-from openconvai.conversation.log import ConversationLog, LoggedTurn
+from openconvai.conversation.log import CallRecorder, ConversationLog, LoggedTurn
 from openconvai.conversation.reply import Reply, ReplyKind
 from openconvai.conversation.sentences import SentenceChunker
 from openconvai.conversation.setup import SessionSetup
@@ -77,9 +77,15 @@ class ConversationSession:
     """A live conversation: turn-taking, streamed replies, barge-in, tools and timers."""
 
     def __init__(
-        self, setup: SessionSetup, pipeline: Pipeline, emit: Emit, log: ConversationLog
+        self,
+        setup: SessionSetup,
+        pipeline: Pipeline,
+        emit: Emit,
+        log: ConversationLog,
+        recorder: CallRecorder | None = None,
     ) -> None:
         self.setup = setup
+        self._recorder = recorder
         self._pipeline = pipeline
         self._emit_raw = emit
         self._log = log
@@ -216,6 +222,8 @@ class ConversationSession:
     # --- audio path ----------------------------------------------------------------------
 
     async def _on_frame(self, frame: Frame) -> None:
+        if self._recorder is not None:
+            self._recorder.user(frame)
         probability = await self._vad.process(frame)
         self._frame_count += 1
         if (
@@ -352,6 +360,9 @@ class ConversationSession:
             seconds = chunk.size / rate
             await reply.pacer.before_send(seconds)
             spoken.audio_secs += seconds
+            if self._recorder is not None and reply.pacer.started_at is not None:
+                starts = reply.pacer.started_at + reply.pacer.sent_secs - seconds
+                self._recorder.agent(chunk, starts - self._started_at)
             await self._emit(AgentAudio(audio=self._encoder.encode(chunk), event_id=reply.event_id))
         spoken.complete = True
 

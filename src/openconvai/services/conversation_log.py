@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openconvai.audio.call_recording import WavCallRecorder
 from openconvai.conversation.log import LoggedTurn
 from openconvai.services import conversations
 from openconvai.store.database import Database
@@ -24,9 +25,16 @@ Write = Callable[[AsyncSession], Awaitable[None]]
 class StoreConversationLog:
     """`ConversationLog` backed by the store."""
 
-    def __init__(self, database: Database, conversation_id: str) -> None:
+    def __init__(
+        self,
+        database: Database,
+        conversation_id: str,
+        recording: tuple[WavCallRecorder, str] | None = None,
+    ) -> None:
+        """`recording` is the call's recorder and its file's path relative to the data dir."""
         self._database = database
         self.conversation_id = conversation_id
+        self._recording = recording
         self._queue: asyncio.Queue[Write | None] = asyncio.Queue()
         self._seqs: dict[int, int] = {}
         self._count = 0
@@ -78,6 +86,14 @@ class StoreConversationLog:
         error: dict[str, Any] | None = None,
     ) -> None:
         """Write how it ended after everything queued before, and stop the writer."""
+        path, heard_user, heard_agent = None, False, False
+        if self._recording is not None:
+            recorder, path = self._recording
+            recorder.close()
+            heard_user, heard_agent = recorder.has_user_audio, recorder.has_agent_audio
+            if not (heard_user or heard_agent):
+                recorder.path.unlink(missing_ok=True)
+                path = None
         self._queue.put_nowait(
             lambda s: conversations.finish_conversation(
                 s,
@@ -86,6 +102,9 @@ class StoreConversationLog:
                 termination_reason=termination_reason,
                 call_duration_secs=duration_secs,
                 error=error,
+                recording_path=path,
+                has_user_audio=heard_user,
+                has_response_audio=heard_agent,
             )
         )
         self._queue.put_nowait(None)

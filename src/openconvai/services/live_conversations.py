@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from openconvai.audio.call_recording import WavCallRecorder
 from openconvai.audio.formats import AudioFormat
 from openconvai.conversation import dynamic_variables as variables
 from openconvai.conversation.overrides import (
@@ -100,6 +101,7 @@ class PreparedConversation:
     log: StoreConversationLog
     workspace_id: str
     slots: Slots
+    recorder: WavCallRecorder | None = None
 
 
 async def prepare(state: "AppState", request: ConnectRequest) -> PreparedConversation:
@@ -132,7 +134,13 @@ async def prepare(state: "AppState", request: ConnectRequest) -> PreparedConvers
     except ConversationRefused:
         await slots.release(state)
         raise
-    log = StoreConversationLog(state.database, conversation_id)
+    privacy = agent.platform_settings.get("privacy") or {}
+    recorder = None
+    if privacy.get("record_voice", True) and not text_only:
+        relative = f"recordings/{conversation_id}.wav"
+        path = state.settings.data_dir / relative
+        recorder = (WavCallRecorder(path, pipeline.tts.sample_rate), relative)
+    log = StoreConversationLog(state.database, conversation_id, recorder)
     try:
         setup = _setup(state, agent, config, text_only, extra_body, client_values, conversation_id)
     except ConversationRefused as refusal:
@@ -144,7 +152,9 @@ async def prepare(state: "AppState", request: ConnectRequest) -> PreparedConvers
             error={"code": refusal.close_code, "reason": refusal.message},
         )
         raise
-    return PreparedConversation(setup, pipeline, log, agent.workspace_id, slots)
+    return PreparedConversation(
+        setup, pipeline, log, agent.workspace_id, slots, recorder[0] if recorder else None
+    )
 
 
 class LiveConversations:

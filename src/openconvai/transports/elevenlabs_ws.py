@@ -81,7 +81,9 @@ class _Connection:
         except ConversationRefused as refusal:
             await self._refuse(refusal)
             return
-        session = ConversationSession(prepared.setup, prepared.pipeline, self._emit, prepared.log)
+        session = ConversationSession(
+            prepared.setup, prepared.pipeline, self._emit, prepared.log, prepared.recorder
+        )
         self._session = session
         live = self._state.live
         live.add(prepared.workspace_id, session)
