@@ -179,3 +179,15 @@ async def test_unknown_fields_round_trip(client: httpx.AsyncClient) -> None:
     body = (await client.get(f"/v1/convai/agents/{agent_id}")).json()
     assert body["conversation_config"]["turn"]["turn_eagerness"] == "eager"
     assert body["conversation_config"]["vad"] == {"x": 1}
+
+
+async def test_cursor_of_another_order_is_refused(client: httpx.AsyncClient) -> None:
+    for index in range(3):
+        await create(client, name=f"n{index}")
+    by_name = await client.get("/v1/convai/agents", params={"page_size": 1, "sort_by": "name"})
+    cursor = by_name.json()["next_cursor"]
+    response = await client.get("/v1/convai/agents", params={"cursor": cursor})
+    assert response.status_code == 400
+    assert response.json()["detail"]["status"] == "invalid_cursor"
+    secrets_cursor = await client.get("/v1/convai/secrets", params={"cursor": cursor})
+    assert secrets_cursor.status_code == 200  # a name-keyed cursor fits the secrets listing

@@ -23,10 +23,11 @@ from openconvai.security.ids import new_id
 from openconvai.services.deep_merge import deep_merge
 from openconvai.services.documents import normalised
 from openconvai.services.errors import BadRequest, NotFound
+from openconvai.services.pagination import decode_cursor
 from openconvai.services.secret_refs import referenced_secret_ids
 from openconvai.store import agents as agent_store
 from openconvai.store import secrets as secret_store
-from openconvai.store.keyset import Cursor, Direction, InvalidCursor
+from openconvai.store.keyset import Direction
 from openconvai.store.models import Agent
 
 DEFAULT_AGENT_NAME = "New agent"
@@ -145,10 +146,7 @@ async def list_agents(
     sort_direction: Direction,
 ) -> GetAgentsPageResponse:
     """One page of the workspace's agents and the cursor of the next."""
-    try:
-        decoded = Cursor.decode(cursor) if cursor else None
-    except InvalidCursor as exc:
-        raise BadRequest("invalid_cursor", "The cursor is not valid for this listing.") from exc
+    decoded = decode_cursor(cursor, str if sort_by == "name" else int)
     query = agent_store.AgentQuery(
         page_size=page_size,
         cursor=decoded,

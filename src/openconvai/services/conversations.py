@@ -33,9 +33,9 @@ from openconvai.schemas.conversations import (
     TranscriptToolResult,
 )
 from openconvai.security.ids import new_id
-from openconvai.services.errors import BadRequest, NotFound
+from openconvai.services.errors import NotFound
+from openconvai.services.pagination import decode_cursor
 from openconvai.store import conversations as store
-from openconvai.store.keyset import Cursor, InvalidCursor
 from openconvai.store.models import Conversation, ConversationMessage
 
 FeedbackScore = Literal["like", "dislike"]
@@ -270,7 +270,7 @@ async def list_conversations(
     """One page of the workspace's conversations, newest first, and the next cursor."""
     query = store.ConversationQuery(
         page_size=page_size,
-        cursor=_decode_cursor(cursor) if cursor else None,
+        cursor=decode_cursor(cursor, int),
         agent_id=agent_id,
         call_successful=call_successful,
         call_start_before_unix=call_start_before_unix,
@@ -496,17 +496,6 @@ def _source(value: object) -> object:
     if value is None or value in get_args(ConversationInitiationSource):
         return value
     return "unknown" if isinstance(value, str) else value
-
-
-def _decode_cursor(text: str) -> Cursor:
-    try:
-        cursor = Cursor.decode(text)
-    except InvalidCursor as exc:
-        raise BadRequest("invalid_cursor", "The cursor is not valid for this listing.") from exc
-    # Cursors of other listings decode too, but sort by another key.
-    if not isinstance(cursor.key, int) or isinstance(cursor.key, bool):
-        raise BadRequest("invalid_cursor", "The cursor is not valid for this listing.")
-    return cursor
 
 
 def _recording_file(data_dir: Path, recording_path: str | None) -> Path | None:

@@ -14,10 +14,10 @@ from openconvai.schemas.secrets import (
 )
 from openconvai.security.encryption import SecretBox
 from openconvai.security.ids import new_id
-from openconvai.services.errors import BadRequest, Conflict, NotFound
+from openconvai.services.errors import Conflict, NotFound
+from openconvai.services.pagination import decode_cursor
 from openconvai.services.secret_usage import SecretUsers, secret_users
 from openconvai.store import secrets as secret_store
-from openconvai.store.keyset import Cursor, InvalidCursor
 from openconvai.store.models import Secret
 
 
@@ -66,10 +66,7 @@ async def list_secrets(
     cursor: str | None,
 ) -> GetWorkspaceSecretsResponse:
     """The workspace's secrets with what uses each (never their values)."""
-    try:
-        decoded = Cursor.decode(cursor) if cursor else None
-    except InvalidCursor as exc:
-        raise BadRequest("invalid_cursor", "The cursor is not valid for this listing.") from exc
+    decoded = decode_cursor(cursor, str)
     rows, next_cursor = await secret_store.list_secrets_page(
         session, workspace_id, search=search, page_size=page_size, cursor=decoded
     )
