@@ -207,3 +207,17 @@ async def test_events_the_client_did_not_ask_for_are_not_sent() -> None:
     await asyncio.sleep(3)
     kinds = {type(e) for _, e in h.events}
     assert kinds == {ConversationStarted, AgentAudio}
+
+
+async def test_contextual_update_informs_the_model_without_a_reply() -> None:
+    h = await start(make_setup(text_only=True))
+    h.session.contextual_update("The user is on the pricing page.")
+    await asyncio.sleep(2)
+    assert h.of(AgentResponse) == []
+    await h.session.user_text("what does it cost")
+    await asyncio.sleep(2)
+    context = [m.content for m in h.llm.requests[-1].messages]
+    assert "Context update: The user is on the pricing page." in context
+    assert context.index("Context update: The user is on the pricing page.") < context.index(
+        "what does it cost"
+    )
