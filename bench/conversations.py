@@ -16,8 +16,12 @@ silence and more silence while the agent replies. For every N it prints:
   turn can be known to be over), so the configured end-of-turn wait is already excluded;
 - late audio: chunks that arrived after their playback time (the playback clock of a reply
   starts when its first chunk arrives);
-- the server's CPU (utime+stime from /proc) while idle and while all sessions talk, and its
-  RSS (VmRSS) before, with N idle sessions and at peak.
+- the server's CPU (utime+stime from /proc) while all sessions sit idle (microphone open,
+  silence) and while all of them hold turns, and its RSS (VmRSS) before any session, with
+  N idle sessions and at peak;
+- a breakdown line: end of turn to `user_transcript` (the server's intake, before the
+  reply is generated), the clients' own CPU and lateness (their timing error is in the
+  figures above) and the CPU other processes took from both cores during the run.
 
 Every run of N sessions uses a fresh server, so one run's memory does not leak into the next.
 """
@@ -241,6 +245,7 @@ class Totals:
     """What all sessions of one run measured."""
 
     overheads: list[float] = field(default_factory=list)
+    transcript_delays: list[float] = field(default_factory=list)  # end of turn → transcript
     send_lags: list[float] = field(default_factory=list)
     chunks: int = 0
     late: int = 0
@@ -417,6 +422,8 @@ class Session:
                 await ws.send(json.dumps({"type": "pong", "event_id": event_id}))
             elif kind == "user_transcript":
                 heard = message["user_transcription_event"]["user_transcript"]
+                if self._awaiting_since is not None:
+                    totals.transcript_delays.append(now - self._awaiting_since)
                 if heard != self._run.script.text:
                     totals.wrong_transcripts += 1
             elif kind == "interruption":
@@ -434,7 +441,8 @@ class Usage:
 
     server: float
     client: float
-    others: float  # what other processes took of the server's core
+    others: float  # what other processes took of the server's core (CPU 0)
+    client_others: float  # what other processes took of the clients' core (CPU 1)
 
 
 @dataclass
@@ -469,16 +477,19 @@ class Sampler:
 def _window(pid: int) -> Callable[[], Usage]:
     """Start a CPU window; the callable ends it."""
     wall, server, client = time.monotonic(), _cpu_secs(pid), time.process_time()
-    busy = _cpu_busy_secs(0)
+    busy, busy_client = _cpu_busy_secs(0), _cpu_busy_secs(1)
 
     def end() -> Usage:
         elapsed = max(time.monotonic() - wall, 1e-9)
         server_pct = 100 * (_cpu_secs(pid) - server) / elapsed
+        client_pct = 100 * (time.process_time() - client) / elapsed
         busy_pct = 100 * (_cpu_busy_secs(0) - busy) / elapsed
+        busy_client_pct = 100 * (_cpu_busy_secs(1) - busy_client) / elapsed
         return Usage(
             server=server_pct,
-            client=100 * (time.process_time() - client) / elapsed,
+            client=client_pct,
             others=max(0.0, busy_pct - server_pct),
+            client_others=max(0.0, busy_client_pct - client_pct),
         )
 
     return end
@@ -573,7 +584,7 @@ def _percentile(values: Sequence[float], share: float) -> float:
 HEADER = (
     f"{'N':>4} {'turns':>9} {'p50 ms':>7} {'p99 ms':>7} {'max ms':>7} "
     f"{'late chunks':>16} {'CPU% idle':>10} {'/sess':>6} {'CPU% talk':>10} {'/sess':>6} "
-    f"{'RSS MB':>7} {'+MB/idle':>9} {'peak MB':>8} {'client%':>8} {'lag p99':>8} {'others%':>7}"
+    f"{'RSS MB':>7} {'+MB/idle':>9} {'peak MB':>8}"
 )
 
 
@@ -589,15 +600,21 @@ def _row(result: Result) -> str:
         f"{totals.late:>6}/{totals.chunks:<6} {100 * share:>2.0f}% "
         f"{result.idle.server:>10.1f} {result.idle.server / n:>6.2f} "
         f"{result.active.server:>10.1f} {result.active.server / n:>6.2f} "
-        f"{result.rss_base:>7.1f} {per_idle:>9.2f} {result.rss_peak:>8.1f} "
-        f"{result.active.client:>8.1f} {1000 * _percentile(totals.send_lags, 0.99):>6.1f}ms "
-        f"{result.active.others:>7.1f}"
+        f"{result.rss_base:>7.1f} {per_idle:>9.2f} {result.rss_peak:>8.1f}"
     )
 
 
-def _problems(result: Result) -> list[str]:
-    totals = result.totals
-    lines = [f"  {reason}: {count}" for reason, count in sorted(totals.failures.items())]
+def _details(result: Result) -> list[str]:
+    totals, active = result.totals, result.active
+    ms = [value * 1000 for value in totals.transcript_delays]
+    lines = [
+        f"  end of turn -> user_transcript p50 {_percentile(ms, 0.5):.1f} ms, "
+        f"p99 {_percentile(ms, 0.99):.1f} ms; clients: CPU {active.client:.0f}%, "
+        f"mic sends late p99 {1000 * _percentile(totals.send_lags, 0.99):.1f} ms; "
+        f"other processes took {active.others:.0f}% of CPU 0, "
+        f"{active.client_others:.0f}% of CPU 1"
+    ]
+    lines += [f"  {reason}: {count}" for reason, count in sorted(totals.failures.items())]
     if totals.turns_missed:
         lines.append(
             f"  turns with no reply within {FIRST_AUDIO_TIMEOUT_SECS:g} s: {totals.turns_missed}"
@@ -661,7 +678,7 @@ def main() -> None:
                 print(f"{count:>4} run failed: {exc!r}", flush=True)
                 continue
             print(_row(result), flush=True)
-            for line in _problems(result):
+            for line in _details(result):
                 print(line, flush=True)
 
 
