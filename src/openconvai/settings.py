@@ -63,6 +63,13 @@ class Settings(BaseSettings):
         "them); default in-process.",
     )
     redis_prefix: str = Field("openconvai", description="Prefix of every Redis key.")
+    max_conversations: int = Field(
+        150,
+        ge=1,
+        description="Most conversations this process holds at once. Measured on one core: "
+        "about 0.5 % of it per conversation, so 150 leave headroom; more are refused with "
+        "close code 1013 rather than slowing every live call down.",
+    )
     ping_interval_secs: float = Field(
         5.0, gt=0, description="Seconds between pings on a conversation socket."
     )

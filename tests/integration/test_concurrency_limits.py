@@ -115,3 +115,21 @@ async def test_limits_in_one_process(tmp_path: Path) -> None:
 async def test_workspace_limit_holds_across_processes_with_redis(tmp_path: Path) -> None:
     redis_url = redis_url_or_skip()
     await asyncio.to_thread(shared_limits, tmp_path, redis_url)
+
+
+def process_capacity(data_dir: Path) -> None:
+    url = f"sqlite+aiosqlite:///{data_dir / 'store.db'}"
+    env = {**SCRIPTED, "OPENCONVAI_MAX_CONVERSATIONS": "2"}
+    with live_server(data_dir / "data", url, ADMIN_KEY, env) as server:
+        agent_id = agent(server)
+        with ExitStack() as stack:
+            for _ in range(2):
+                _, first = open_conversation(server, agent_id, stack)
+                assert first["type"] == "conversation_initiation_metadata"
+            ws, third = open_conversation(server, agent_id, stack)
+            assert refused(ws, third)
+            assert "capacity" in third["error_event"]["message"]
+
+
+async def test_process_capacity_refuses_before_saturation(tmp_path: Path) -> None:
+    await asyncio.to_thread(process_capacity, tmp_path)

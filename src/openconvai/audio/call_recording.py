@@ -44,6 +44,12 @@ class WavCallRecorder:
         """The next frame of user audio (16 kHz)."""
         if not self.has_user_audio and np.any(frame):
             self.has_user_audio = True
+        if self._agent.size == 0:
+            # Nothing to mix in (most frames): the frame goes out as it is, no arithmetic.
+            self._written += frame.size
+            self._agent_start = self._written
+            self._queue(frame)
+            return
         self._emit(frame.astype(np.int32))
 
     def agent(self, samples: Samples, at_secs: float) -> None:
@@ -83,10 +89,13 @@ class WavCallRecorder:
         if consumed > 0:
             self._agent = self._agent[consumed:]
             self._agent_start = self._written
-        mixed = np.clip(user, -32768, 32767).astype(np.int16)
+        self._queue(np.clip(user, -32768, 32767).astype(np.int16))
+
+    def _queue(self, mixed: Samples) -> None:
         self._out.append(mixed)
         self._out_samples += mixed.size
         if self._out_samples >= _FLUSH_SAMPLES:
+            # About 64 kB every 2 s into the page cache: cheaper than a thread hand-off.
             self._flush()
 
     def _flush(self) -> None:

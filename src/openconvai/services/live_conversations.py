@@ -239,6 +239,14 @@ async def _admit(state: "AppState", agent: AgentDocument) -> Slots:
          "The workspace"),
         (f"agent:{agent.agent_id}", call_limits.get("agent_concurrency_limit", -1), "The agent"),
     )  # fmt: skip
+    if state.live.count() >= state.settings.max_conversations:
+        # Past this the process's CPU saturates and every live call's latency collapses.
+        raise ConversationRefused(
+            "http_exception",
+            "This server is at its capacity of "
+            f"{state.settings.max_conversations} conversations; try again later.",
+            1013,
+        )
     holder = secrets.token_hex(12)
     taken: list[str] = []
     for key, limit, who in limits:
