@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 Write = Callable[[AsyncSession], Awaitable[None]]
 
+_WRITE_DELAY_SECS = 0.15
+
 
 class StoreConversationLog:
     """`ConversationLog` backed by the store."""
@@ -114,6 +116,10 @@ class StoreConversationLog:
 
     async def _write_all(self) -> None:
         while (write := await self._queue.get()) is not None:
+            # An entry becomes final at the end of a turn, exactly when the reply's first
+            # audio is being made: writing a moment later keeps the database work (ORM,
+            # commit) off that path. Still well within a second of the entry being final.
+            await asyncio.sleep(_WRITE_DELAY_SECS)
             try:
                 async with self._database.session() as session:
                     await write(session)
