@@ -92,6 +92,7 @@ def test_convai_settings_defaults() -> None:
         "webhooks": {"post_call_webhook_id": None, "send_audio": False},
         "can_use_mcp_servers": False,
         "rag_retention_period_days": 10,
+        "max_concurrent_conversations": -1,
     }
     assert len(oa_default_paths("GetConvAISettingsResponseModel", dumped)) == 3
 
