@@ -16,7 +16,11 @@ class SttStream(Protocol):
         ...
 
     async def finish(self) -> str:
-        """The final transcript of the audio pushed since the last finish or reset."""
+        """The final transcript of the audio pushed since the last finish or reset.
+
+        If the call is cancelled (the user spoke again), the audio stays: the next finish
+        transcribes it together with what follows, as one turn.
+        """
         ...
 
     def reset(self) -> None:
