@@ -64,11 +64,12 @@ class Settings(BaseSettings):
     )
     redis_prefix: str = Field("openconvai", description="Prefix of every Redis key.")
     max_conversations: int = Field(
-        150,
+        100,
         ge=1,
-        description="Most conversations this process holds at once. Measured on one core: "
-        "about 0.5 % of it per conversation, so 150 leave headroom; more are refused with "
-        "close code 1013 rather than slowing every live call down.",
+        description="Most conversations this process holds at once. Measured on one core "
+        "with instant providers: 0.7-0.9 % of it per talking conversation, so 100 leave "
+        "headroom; more are refused with close code 1013 rather than slowing every live "
+        "call down.",
     )
     ping_interval_secs: float = Field(
         5.0, gt=0, description="Seconds between pings on a conversation socket."
