@@ -7,10 +7,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from openconvai.schemas.errors import ErrorResponse
 from openconvai.services.errors import InvalidInput, ServiceError
+from openconvai.store.text_errors import UNSTORABLE_TEXT_MESSAGE, is_unstorable_text
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,12 @@ async def _invalid_input(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": exc.errors})
 
 
+async def _store_error(request: Request, exc: Exception) -> JSONResponse:
+    if is_unstorable_text(exc):
+        return error_response(400, "invalid_text", UNSTORABLE_TEXT_MESSAGE)
+    return await _unexpected_error(request, exc)
+
+
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.exception("unhandled error", exc_info=exc)
     return error_response(500, "internal_error", "An internal error occurred.")
@@ -78,4 +86,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(InvalidInput, _invalid_input)
+    app.add_exception_handler(DBAPIError, _store_error)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from openconvai.audio.call_recording import WavCallRecorder
 from openconvai.audio.formats import AudioFormat
@@ -36,6 +37,7 @@ from openconvai.services.conversation_log import StoreConversationLog
 from openconvai.services.errors import ServiceError
 from openconvai.store import agents as agent_store
 from openconvai.store import workspaces
+from openconvai.store.text_errors import UNSTORABLE_TEXT_MESSAGE, is_unstorable_text
 
 if TYPE_CHECKING:
     from openconvai.state import AppState
@@ -343,6 +345,10 @@ async def _open(
         raise ConversationRefused(
             "invalid_message", f"conversation_initiation_client_data is not valid: {exc}"
         ) from exc
+    except DBAPIError as exc:
+        if is_unstorable_text(exc):
+            raise ConversationRefused("invalid_message", UNSTORABLE_TEXT_MESSAGE) from exc
+        raise
 
 
 def _setup(
