@@ -13,6 +13,7 @@ the schema, not of one document. To check a dump, pass it as the instance.
 
 import json
 import os
+import typing
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -143,3 +144,13 @@ if _REFERENCE_MISSING and os.environ.get("CI"):
 needs_reference = pytest.mark.skipif(
     _REFERENCE_MISSING, reason="OA snapshot not found; set OPENCONVAI_REFERENCE_DIR"
 )
+
+
+def literal_values(annotation: Any) -> set[Any]:
+    """The values of a Literal, also inside unions and the SDK's open `Union[Literal, Any]`."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return set(typing.get_args(annotation))
+    found: set[Any] = set()
+    for arg in typing.get_args(annotation):
+        found |= literal_values(arg)
+    return found

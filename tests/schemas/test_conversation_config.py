@@ -1,6 +1,6 @@
 """conversation_config models against the OA snapshot and SDK 2.78."""
 
-import typing
+import importlib
 from typing import Any, get_args
 
 import pytest
@@ -10,6 +10,7 @@ from openconvai.schemas import conversation_config as cc
 from openconvai.schemas.conversation_config import ConversationalConfig, PromptAgent
 from openconvai.schemas.tool_config import ClientToolConfig, SystemToolConfig, WebhookToolConfig
 from tests.schemas.oa_defaults import (
+    literal_values,
     needs_reference,
     oa_default_paths,
     oa_property_paths,
@@ -151,16 +152,6 @@ def _error_locs(data: dict[str, Any]) -> list[tuple[str | int, ...]]:
     return [tuple(error["loc"]) for error in caught.value.errors()]
 
 
-def _literals(annotation: Any) -> set[Any]:
-    """The values of a Literal, also inside the SDK's open `Union[Literal[...], Any]`."""
-    if typing.get_origin(annotation) is typing.Literal:
-        return set(get_args(annotation))
-    found: set[Any] = set()
-    for arg in get_args(annotation):
-        found |= _literals(arg)
-    return found
-
-
 # --- Defaults -----------------------------------------------------------------------------
 
 
@@ -280,7 +271,7 @@ def test_enum_accepts_every_sdk_value(alias: Any, oa_name: str, sdk_name: str) -
     # (An enum the SDK types as a plain int has no SDK values to compare.)
     import elevenlabs.types as sdk_types
 
-    sdk_values = _literals(getattr(sdk_types, sdk_name))
+    sdk_values = literal_values(getattr(sdk_types, sdk_name))
     assert sdk_values
     assert sdk_values <= set(get_args(alias))
 
@@ -443,9 +434,9 @@ def test_model_id_field_is_plain() -> None:
 
 def test_sdk_request_body_is_accepted() -> None:
     """A config built with SDK 2.78 types, serialised the way its client sends it."""
-    types = pytest.importorskip("elevenlabs.types")
-    encoder = pytest.importorskip("elevenlabs.core.jsonable_encoder")
-    serialization = pytest.importorskip("elevenlabs.core.serialization")
+    types = importlib.import_module("elevenlabs.types")
+    encoder = importlib.import_module("elevenlabs.core.jsonable_encoder")
+    serialization = importlib.import_module("elevenlabs.core.serialization")
     sdk_config = types.ConversationalConfig(
         turn=types.TurnConfig(turn_eagerness="eager"),
         tts=types.TtsConversationalConfigOutput(
@@ -482,7 +473,7 @@ def test_sdk_request_body_is_accepted() -> None:
 
 @pytest.mark.parametrize("data", [{}, POPULATED], ids=["empty", "populated"])
 def test_sdk_parses_our_dump(data: dict[str, Any]) -> None:
-    types = pytest.importorskip("elevenlabs.types")
+    types = importlib.import_module("elevenlabs.types")
     dumped = _dump(data)
     # SDK 2.78 models an MCP tool as an opaque value, which strict validation refuses.
     tools = dumped["agent"]["prompt"]["tools"]
