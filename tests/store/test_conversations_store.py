@@ -105,8 +105,7 @@ async def test_a_conversation_from_start_to_finish(store: Store) -> None:
             "The answer is forty-two, and here is why", 5, 3,
             tool_calls=[tool_call], tool_results=[tool_result],
         )  # fmt: skip
-        seq = await conversations.append_message(session, conversation_id, long_reply)
-        assert seq == 2
+        # An interrupted turn is written once, already cut to what was heard.
         cut = long_reply.model_copy(
             update={
                 "message": "The answer is",
@@ -114,7 +113,8 @@ async def test_a_conversation_from_start_to_finish(store: Store) -> None:
                 "interrupted": True,
             }
         )
-        await conversations.replace_message(session, conversation_id, seq, cut)
+        seq = await conversations.append_message(session, conversation_id, cut)
+        assert seq == 2
         await conversations.finish_conversation(
             session,
             conversation_id,
@@ -191,10 +191,6 @@ async def test_writes_to_a_missing_conversation_are_not_found(store: Store) -> N
             await conversations.append_message(session, "conv_gone", user("hello", 1))
         with pytest.raises(NotFound):
             await conversations.mark_in_progress(session, "conv_gone")
-    conversation_id = await start(store)
-    async with store.database.session() as session:
-        with pytest.raises(NotFound):
-            await conversations.replace_message(session, conversation_id, 5, user("x", 1))
 
 
 async def test_orphans_are_failed_per_node_then_all(store: Store) -> None:

@@ -59,12 +59,8 @@ class MemoryLog:
     def in_progress(self) -> None:
         self.live = True
 
-    def add(self, turn: LoggedTurn) -> int:
+    def add(self, turn: LoggedTurn) -> None:
         self.turns.append(turn)
-        return len(self.turns) - 1
-
-    def update(self, index: int, turn: LoggedTurn) -> None:
-        self.turns[index] = turn
 
     def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:
         self.feedbacks.append((event_id, score))

@@ -28,12 +28,8 @@ class ConversationLog(Protocol):
         """The conversation is live."""
         ...
 
-    def add(self, turn: LoggedTurn) -> int:
-        """Record a new entry; returns its index for later `update`."""
-        ...
-
-    def update(self, index: int, turn: LoggedTurn) -> None:
-        """Rewrite an entry (an agent turn cut short by an interruption)."""
+    def add(self, turn: LoggedTurn) -> None:
+        """Record a finished entry."""
         ...
 
     def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:

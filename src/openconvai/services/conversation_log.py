@@ -38,38 +38,17 @@ class StoreConversationLog:
         self.conversation_id = conversation_id
         self._recording = recording
         self._queue: asyncio.Queue[Write | None] = asyncio.Queue()
-        self._seqs: dict[int, int] = {}
-        self._count = 0
         self._writer = asyncio.create_task(self._write_all(), name="conversation-log")
 
     def in_progress(self) -> None:
         """The conversation is live."""
         self._queue.put_nowait(lambda s: conversations.mark_in_progress(s, self.conversation_id))
 
-    def add(self, turn: LoggedTurn) -> int:
-        """Queue a finished entry; its index names it for `update`."""
-        index = self._count
-        self._count += 1
-
-        async def write(session: AsyncSession) -> None:
-            self._seqs[index] = await conversations.append_message(
-                session, self.conversation_id, _entry(turn)
-            )
-
-        self._queue.put_nowait(write)
-        return index
-
-    def update(self, index: int, turn: LoggedTurn) -> None:
-        """Queue the rewrite of an entry."""
-
-        async def write(session: AsyncSession) -> None:
-            seq = self._seqs.get(index)
-            if seq is not None:
-                await conversations.replace_message(
-                    session, self.conversation_id, seq, _entry(turn)
-                )
-
-        self._queue.put_nowait(write)
+    def add(self, turn: LoggedTurn) -> None:
+        """Queue a finished entry."""
+        self._queue.put_nowait(
+            lambda s: _append(s, self.conversation_id, turn),
+        )
 
     def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:
         """Queue a rating of the response `event_id`."""
@@ -125,6 +104,10 @@ class StoreConversationLog:
                     await write(session)
             except Exception:
                 logger.exception("could not store conversation %s", self.conversation_id)
+
+
+async def _append(session: AsyncSession, conversation_id: str, turn: LoggedTurn) -> None:
+    await conversations.append_message(session, conversation_id, _entry(turn))
 
 
 def _entry(turn: LoggedTurn) -> conversations.TranscriptEntryIn:

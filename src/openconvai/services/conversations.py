@@ -144,7 +144,7 @@ async def mark_in_progress(session: AsyncSession, conversation_id: str) -> None:
 async def append_message(
     session: AsyncSession, conversation_id: str, entry: TranscriptEntryIn
 ) -> int:
-    """Write a finished transcript entry; returns its number (`seq`) for `replace_message`.
+    """Write a finished transcript entry; returns its number (`seq`).
 
     Entries of one conversation must come from one writer at a time: numbers are taken as
     the highest so far plus one.
@@ -165,17 +165,6 @@ async def append_message(
     await store.add_message(session, message)
     await session.commit()
     return message.seq
-
-
-async def replace_message(
-    session: AsyncSession, conversation_id: str, seq: int, entry: TranscriptEntryIn
-) -> None:
-    """Rewrite an entry, e.g. an agent turn cut short by an interruption; its rating stays."""
-    message = await store.get_message(session, conversation_id, seq)
-    if message is None:
-        raise NotFound("message_not_found", f"Conversation {conversation_id} has no entry {seq}.")
-    _fill(message, entry)
-    await session.commit()
 
 
 async def finish_conversation(

@@ -117,13 +117,6 @@ async def add_message(session: AsyncSession, message: ConversationMessage) -> No
     await session.flush()
 
 
-async def get_message(
-    session: AsyncSession, conversation_id: str, seq: int
-) -> ConversationMessage | None:
-    """One transcript entry by its number."""
-    return await session.get(ConversationMessage, (conversation_id, seq))
-
-
 async def agent_message_for_event(
     session: AsyncSession, conversation_id: str, event_id: int
 ) -> ConversationMessage | None:
