@@ -221,3 +221,16 @@ async def test_contextual_update_informs_the_model_without_a_reply() -> None:
     assert context.index("Context update: The user is on the pricing page.") < context.index(
         "what does it cost"
     )
+
+
+async def test_first_message_can_be_made_uninterruptible() -> None:
+    greeting = "Welcome to the clinic. This call may be recorded for quality purposes."
+    h = await start(make_setup(first_message=greeting, first_message_interruptible=False))
+    await asyncio.sleep(0.5)
+    await h.speak("hello", trailing_ms=600)
+    await asyncio.sleep(8)
+    assert h.of(Interruption) == []
+    assert h.log.turns[0].message == greeting and not h.log.turns[0].interrupted
+    # The user's words were still heard, and answered once the greeting was over.
+    assert [e.text for _, e in h.of(UserTranscript)] == ["hello"]
+    assert h.of(AgentResponse)[-1][1].text == "You said: hello"

@@ -27,6 +27,7 @@ class Reply:
     hang_up_after: bool = False
     context_start: int = 0
     task: asyncio.Task[None] | None = None
+    after: asyncio.Task[None] | None = None  # a reply still playing that this one waits for
 
     @property
     def audio_started(self) -> bool:

@@ -146,8 +146,11 @@ class ConversationSession:
         self._ending = True
         current = asyncio.current_task()
         reply = self._reply
+        playing = reply.after if reply is not None else None
         if reply is not None and reply.task is not current:
             await self._interrupt(announce=False)
+        if playing is not None and playing is not current:
+            playing.cancel()
         if self._watchdog is not None and self._watchdog is not current:
             self._watchdog.cancel()
         for waiter in self._tool_waiters.values():
@@ -244,12 +247,16 @@ class ConversationSession:
                 await self._emit(TentativeUserTranscript(text=partial, event_id=self._event_id))
         else:
             self._preroll.append(frame)
-        if signal is TurnSignal.SPEECH_CONFIRMED:
+        if signal is TurnSignal.SPEECH_CONFIRMED and self._interruptible():
             await self._interrupt()
         elif signal is TurnSignal.TURN_ENDED:
             self._start_reply("llm", from_audio=True)
         elif signal is TurnSignal.NOISE_DISCARDED:
             self._stt.reset()
+
+    def _interruptible(self) -> bool:
+        reply = self._reply
+        return reply is None or reply.kind != "fixed" or self.setup.first_message_interruptible
 
     def _on_partial(self, text: str) -> None:
         # Called from inside `push`; the frame loop emits it right after.
@@ -261,12 +268,17 @@ class ConversationSession:
     def _start_reply(
         self, kind: ReplyKind, *, fixed_text: str = "", from_audio: bool = False
     ) -> None:
-        reply = Reply(event_id=0, kind=kind, fixed_text=fixed_text)
+        # A reply still playing here could not be interrupted (an uninterruptible first
+        # message): the new one waits for it rather than talking over it.
+        playing = self._reply.task if self._reply is not None else None
+        reply = Reply(event_id=0, kind=kind, fixed_text=fixed_text, after=playing)
         self._reply = reply
         reply.task = asyncio.create_task(self._run_reply(reply, from_audio), name="reply")
 
     async def _run_reply(self, reply: Reply, from_audio: bool) -> None:
         try:
+            if reply.after is not None and not reply.after.done():
+                await asyncio.wait([reply.after])
             if from_audio:
                 text = await self._stt.finish()
                 if not text:

@@ -47,6 +47,7 @@ class SessionSetup:
     silence_end_call_timeout_secs: float = -1.0
     max_duration_secs: float = 600.0
     ping_interval_secs: float = 5.0
+    first_message_interruptible: bool = True
 
     def tool(self, name: str) -> AgentTool | None:
         """The agent's tool called `name`, if it has one."""

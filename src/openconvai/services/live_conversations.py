@@ -414,6 +414,9 @@ def _setup(
         silence_end_call_timeout_secs=float(turn.get("silence_end_call_timeout", -1)),
         max_duration_secs=float(conversation.get("max_duration_seconds", 600)),
         ping_interval_secs=state.settings.ping_interval_secs,
+        first_message_interruptible=not agent_config.get(
+            "disable_first_message_interruptions", False
+        ),
     )
 
 
