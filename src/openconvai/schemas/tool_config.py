@@ -220,15 +220,10 @@ class WebhookToolApiSchemaConfig(ContractModel):
     auth_connection: AuthConnectionLocator | EnvironmentAuthConnectionLocator | None = None
 
 
-class WebhookToolConfig(ContractModel):
-    """A tool the server runs by calling an external webhook."""
+class ToolCommon(ContractModel):
+    """The fields every kind of tool has."""
 
-    type: Literal["webhook"]
     name: str = Field(pattern=_TOOL_NAME_PATTERN)
-    description: str
-    response_timeout_secs: int = Field(
-        default=20, ge=5, le=120, description="Seconds to wait for the webhook"
-    )
     disable_interruptions: bool = Field(
         default=False, description="If true, the user cannot interrupt while the tool runs"
     )
@@ -236,6 +231,16 @@ class WebhookToolConfig(ContractModel):
         default=False, description="If true, the agent speaks before the tool call"
     )
     assignments: list[DynamicVariableAssignment] = Field(default_factory=list)
+
+
+class WebhookToolConfig(ToolCommon):
+    """A tool the server runs by calling an external webhook."""
+
+    type: Literal["webhook"]
+    description: str
+    response_timeout_secs: int = Field(
+        default=20, ge=5, le=120, description="Seconds to wait for the webhook"
+    )
     api_schema: WebhookToolApiSchemaConfig
     dynamic_variables: DynamicVariablesConfig = Field(default_factory=DynamicVariablesConfig)
 
@@ -243,22 +248,14 @@ class WebhookToolConfig(ContractModel):
 # --- Client tools -------------------------------------------------------------------------
 
 
-class ClientToolConfig(ContractModel):
+class ClientToolConfig(ToolCommon):
     """A tool the server forwards to the client as a ``client_tool_call`` event."""
 
     type: Literal["client"]
-    name: str = Field(pattern=_TOOL_NAME_PATTERN)
     description: str
     response_timeout_secs: int = Field(
         default=20, ge=1, le=120, description="Seconds to wait for the client"
     )
-    disable_interruptions: bool = Field(
-        default=False, description="If true, the user cannot interrupt while the tool runs"
-    )
-    force_pre_tool_speech: bool = Field(
-        default=False, description="If true, the agent speaks before the tool call"
-    )
-    assignments: list[DynamicVariableAssignment] = Field(default_factory=list)
     parameters: ObjectJsonSchemaProperty | None = None
     expects_response: bool = Field(
         default=False,
@@ -417,45 +414,29 @@ SystemToolParams: TypeAlias = Annotated[
 ]
 
 
-class SystemToolConfig(ContractModel):
+class SystemToolConfig(ToolCommon):
     """A tool that calls a method of the server itself (end call, transfer, ...)."""
 
     type: Literal["system"]
-    name: str = Field(pattern=_TOOL_NAME_PATTERN)
     # Required in the OA; SDK 2.78 makes it optional.
     description: str = ""
     response_timeout_secs: int = Field(
         default=20, description="Seconds to wait for the tool call to complete"
     )
-    disable_interruptions: bool = Field(
-        default=False, description="If true, the user cannot interrupt while the tool runs"
-    )
-    force_pre_tool_speech: bool = Field(
-        default=False, description="If true, the agent speaks before the tool call"
-    )
-    assignments: list[DynamicVariableAssignment] = Field(default_factory=list)
     params: SystemToolParams
 
 
 # --- MCP tools ----------------------------------------------------------------------------
 
 
-class MCPToolConfig(ContractModel):
+class MCPToolConfig(ToolCommon):
     """A tool served by an MCP server."""
 
     type: Literal["mcp"]
-    name: str = Field(pattern=_TOOL_NAME_PATTERN)
     description: str
     response_timeout_secs: int = Field(
         default=20, description="Seconds to wait for the tool call to complete"
     )
-    disable_interruptions: bool = Field(
-        default=False, description="If true, the user cannot interrupt while the tool runs"
-    )
-    force_pre_tool_speech: bool = Field(
-        default=False, description="If true, the agent speaks before the tool call"
-    )
-    assignments: list[DynamicVariableAssignment] = Field(default_factory=list)
     integration_type: IntegrationType
     parameters: ObjectJsonSchemaProperty | None = None
     approval_policy: MCPApprovalPolicy = "require_approval_all"
