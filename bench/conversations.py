@@ -33,7 +33,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import sys
 import tempfile
 import time
@@ -49,6 +48,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from openconvai.providers import tone_code
+from placement import free_port, pin
 
 ADMIN_KEY = "sk_" + secrets.token_hex(24)
 SAMPLE_RATE = tone_code.SAMPLE_RATE
@@ -79,18 +79,6 @@ class Options:
 
 
 # --- the server -------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pin(cpu: int) -> None:
-    with suppress(AttributeError, OSError):
-        if cpu < (os.cpu_count() or 1):
-            os.sched_setaffinity(0, {cpu})
 
 
 class ServerGone(RuntimeError):
@@ -140,7 +128,7 @@ class Server:
 
 @asynccontextmanager
 async def _server(workdir: Path, options: Options) -> AsyncIterator[Server]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "OPENCONVAI_DATA_DIR": str(workdir / "data"),
@@ -158,7 +146,7 @@ async def _server(workdir: Path, options: Options) -> AsyncIterator[Server]:
             env=env,
             stdout=log,
             stderr=log,
-            preexec_fn=lambda: _pin(0),
+            preexec_fn=lambda: pin(0),
         )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -659,7 +647,7 @@ def main() -> None:
         duration=args.duration,
         compression=args.compression,
     )
-    _pin(1)
+    pin(1)
     print(
         f"one server process (CPU 0), clients in this process (CPU 1); {options.turns} turns "
         f"per session, {options.chunk_ms} ms chunks, {options.reply_ms} ms replies, "

@@ -17,7 +17,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,22 +28,12 @@ from pathlib import Path
 
 import httpx
 
+from placement import free_port, pin
+
 ADMIN_KEY = "sk_" + secrets.token_hex(24)
 PG_ADMIN_URL = os.environ.get(
     "OPENCONVAI_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test"
 ).replace("postgresql+asyncpg://", "postgresql://")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pin(cpu: int) -> None:
-    with suppress(AttributeError, OSError):
-        if cpu < (os.cpu_count() or 1):
-            os.sched_setaffinity(0, {cpu})
 
 
 @asynccontextmanager
@@ -72,7 +61,7 @@ async def _database(store: str, workdir: Path) -> AsyncIterator[str]:
 
 @asynccontextmanager
 async def _server(database_url: str, workdir: Path) -> AsyncIterator[str]:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "OPENCONVAI_DATA_DIR": str(workdir / "data"),
@@ -82,7 +71,7 @@ async def _server(database_url: str, workdir: Path) -> AsyncIterator[str]:
     }
     command = [sys.executable, "-m", "openconvai", "serve", "--port", str(port)]
     process = await asyncio.create_subprocess_exec(
-        *command, env=env, stdout=subprocess.DEVNULL, preexec_fn=lambda: _pin(0)
+        *command, env=env, stdout=subprocess.DEVNULL, preexec_fn=lambda: pin(0)
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -190,7 +179,7 @@ async def _wrk(
         process = await asyncio.create_subprocess_exec(
             wrk, "-t1", f"-c{concurrency}", f"-d{int(duration)}s", "--latency",
             "-H", f"xi-api-key: {ADMIN_KEY}", "-s", script.name, url,
-            stdout=subprocess.PIPE, preexec_fn=lambda: _pin(1),
+            stdout=subprocess.PIPE, preexec_fn=lambda: pin(1),
         )  # fmt: skip
         output = (await process.communicate())[0].decode()
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
@@ -212,7 +201,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="concurrent connections")
     parser.add_argument("--stores", default="sqlite,postgresql")
     args = parser.parse_args()
-    _pin(1)
+    pin(1)
     print(
         f"one server process, {args.concurrency} connections, {args.duration:.0f} s per operation"
     )
