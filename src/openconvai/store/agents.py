@@ -2,12 +2,12 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openconvai.store.keyset import Cursor, Direction, after
+from openconvai.store.keyset import Cursor, Direction, after, fetch_page
 from openconvai.store.models import Agent, AgentTag
 
 AgentSortKey = Literal["name", "created_at", "updated_at"]
@@ -85,13 +85,7 @@ async def list_agents(
         stmt = stmt.order_by(key_column.asc(), Agent.id.asc())
     else:
         stmt = stmt.order_by(key_column.desc(), Agent.id.desc())
-    rows = list((await session.scalars(stmt.limit(query.page_size + 1))).all())
-    if len(rows) <= query.page_size:
-        return rows, None
-    rows = rows[: query.page_size]
-    last = rows[-1]
-    key: Any = getattr(last, key_column.key)
-    return rows, Cursor(key, last.id)
+    return await fetch_page(session, stmt, query.page_size, key_column)
 
 
 async def iter_agent_documents(session: AsyncSession, workspace_id: str) -> Sequence[Agent]:

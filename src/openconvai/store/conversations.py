@@ -11,7 +11,7 @@ from typing import Literal
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openconvai.store.keyset import Cursor, after
+from openconvai.store.keyset import Cursor, after, fetch_page
 from openconvai.store.models import Agent, Conversation, ConversationMessage
 
 UNFINISHED_STATUSES = ("initiated", "in-progress")
@@ -85,11 +85,7 @@ async def list_conversations(
     if query.cursor is not None:
         stmt = stmt.where(after(Conversation.created_at_ms, Conversation.id, query.cursor, "desc"))
     stmt = stmt.order_by(Conversation.created_at_ms.desc(), Conversation.id.desc())
-    rows = list((await session.scalars(stmt.limit(query.page_size + 1))).all())
-    if len(rows) <= query.page_size:
-        return rows, None
-    rows = rows[: query.page_size]
-    return rows, Cursor(rows[-1].created_at_ms, rows[-1].id)
+    return await fetch_page(session, stmt, query.page_size, Conversation.created_at_ms)
 
 
 async def unfinished_conversations(

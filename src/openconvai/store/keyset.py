@@ -4,12 +4,20 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 Direction = Literal["asc", "desc"]
+
+
+class _Identified(Protocol):
+    id: str
+
+
+Row = TypeVar("Row", bound=_Identified)
 
 
 class InvalidCursor(ValueError):
@@ -51,3 +59,18 @@ def after(
     if direction == "asc":
         return or_(key_column > cursor.key, and_(key_column == cursor.key, id_column > cursor.id))
     return or_(key_column < cursor.key, and_(key_column == cursor.key, id_column < cursor.id))
+
+
+async def fetch_page(
+    session: AsyncSession,
+    stmt: Select[Row],
+    page_size: int,
+    key_column: InstrumentedAttribute[Any],
+) -> tuple[list[Row], Cursor | None]:
+    """One page of `stmt` (already ordered by key, id) and the cursor of the next, if any."""
+    rows = list((await session.scalars(stmt.limit(page_size + 1))).all())
+    if len(rows) <= page_size:
+        return rows, None
+    rows = rows[:page_size]
+    last = rows[-1]
+    return rows, Cursor(getattr(last, key_column.key), last.id)

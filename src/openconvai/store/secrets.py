@@ -3,7 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openconvai.store.keyset import Cursor, after
+from openconvai.store.keyset import Cursor, after, fetch_page
 from openconvai.store.models import Secret
 
 
@@ -60,8 +60,4 @@ async def list_secrets_page(
     query = query.order_by(Secret.name, Secret.id)
     if page_size is None:
         return list((await session.scalars(query)).all()), None
-    rows = list((await session.scalars(query.limit(page_size + 1))).all())
-    if len(rows) <= page_size:
-        return rows, None
-    rows = rows[:page_size]
-    return rows, Cursor(rows[-1].name, rows[-1].id)
+    return await fetch_page(session, query, page_size, Secret.name)
