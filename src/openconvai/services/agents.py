@@ -22,11 +22,10 @@ from openconvai.schemas.platform_settings import AgentPlatformSettings
 from openconvai.security.ids import new_id
 from openconvai.services.deep_merge import deep_merge
 from openconvai.services.documents import normalised
-from openconvai.services.errors import BadRequest, NotFound
+from openconvai.services.errors import NotFound
 from openconvai.services.pagination import decode_cursor
-from openconvai.services.secret_refs import referenced_secret_ids
+from openconvai.services.secret_usage import require_existing_secrets
 from openconvai.store import agents as agent_store
-from openconvai.store import secrets as secret_store
 from openconvai.store.keyset import Direction
 from openconvai.store.models import Agent
 
@@ -44,7 +43,7 @@ async def create_agent(session: AsyncSession, workspace_id: str, body: AgentCrea
         body.platform_settings.model_dump(mode="json") if body.platform_settings else {},
         ("body", "platform_settings"),
     )
-    await _check_secret_refs(session, workspace_id, conversation_config, platform_settings)
+    await require_existing_secrets(session, workspace_id, conversation_config, platform_settings)
     now = now_ms()
     agent = Agent(
         id=new_id("agent"),
@@ -94,7 +93,7 @@ async def update_agent(
     tags_changed = sent.get("tags") is not None
     if tags_changed:
         agent.tags = list(dict.fromkeys(sent["tags"]))
-    await _check_secret_refs(
+    await require_existing_secrets(
         session, workspace_id, agent.conversation_config, agent.platform_settings
     )
     agent.updated_at_ms = now_ms()
@@ -227,16 +226,3 @@ async def _require(session: AsyncSession, workspace_id: str, agent_id: str) -> A
     if agent is None:
         raise NotFound("agent_not_found", f"Agent {agent_id} was not found.")
     return agent
-
-
-async def _check_secret_refs(
-    session: AsyncSession, workspace_id: str, *documents: dict[str, Any]
-) -> None:
-    wanted = set().union(*(referenced_secret_ids(doc) for doc in documents))
-    missing = wanted - await secret_store.existing_secret_ids(session, workspace_id, wanted)
-    if missing:
-        raise BadRequest(
-            "secret_not_found",
-            "The configuration refers to secrets that do not exist in this workspace: "
-            + ", ".join(sorted(missing)),
-        )

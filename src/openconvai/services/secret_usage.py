@@ -2,11 +2,14 @@
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openconvai.services.errors import BadRequest
 from openconvai.services.secret_refs import referenced_secret_ids
 from openconvai.store import agents as agent_store
+from openconvai.store import secrets as secret_store
 from openconvai.store import workspaces
 from openconvai.store.models import Agent
 
@@ -36,3 +39,17 @@ async def secret_users(session: AsyncSession, workspace_id: str) -> dict[str, Se
         for secret_id in referenced_secret_ids(workspace.convai_settings):
             users[secret_id].workspace_webhook = True
     return users
+
+
+async def require_existing_secrets(
+    session: AsyncSession, workspace_id: str, *documents: Any
+) -> None:
+    """Refuse (400) documents that refer to secrets the workspace does not have."""
+    wanted = set().union(*(referenced_secret_ids(document) for document in documents))
+    missing = wanted - await secret_store.existing_secret_ids(session, workspace_id, wanted)
+    if missing:
+        raise BadRequest(
+            "secret_not_found",
+            "The configuration refers to secrets that do not exist in this workspace: "
+            + ", ".join(sorted(missing)),
+        )

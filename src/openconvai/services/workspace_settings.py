@@ -8,9 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openconvai.schemas.workspace_settings import ConvAISettings, DashboardSettings
 from openconvai.services.deep_merge import deep_merge
 from openconvai.services.documents import normalised
-from openconvai.services.errors import BadRequest, NotFound
-from openconvai.services.secret_refs import referenced_secret_ids
-from openconvai.store import secrets as secret_store
+from openconvai.services.errors import NotFound
+from openconvai.services.secret_usage import require_existing_secrets
 from openconvai.store import workspaces
 from openconvai.store.models import Workspace
 
@@ -27,14 +26,7 @@ async def update_settings(
     """Apply the fields sent (objects deep-merged) and return the result."""
     workspace = await _require(session, workspace_id)
     merged = await _merge(workspace.convai_settings, patch, ConvAISettings)
-    missing = referenced_secret_ids(merged) - await secret_store.existing_secret_ids(
-        session, workspace_id, referenced_secret_ids(merged)
-    )
-    if missing:
-        raise BadRequest(
-            "secret_not_found",
-            "The settings refer to secrets that do not exist: " + ", ".join(sorted(missing)),
-        )
+    await require_existing_secrets(session, workspace_id, merged)
     await workspaces.update_workspace_settings(session, workspace, "convai_settings", merged)
     await session.commit()
     return ConvAISettings.model_validate(merged)
