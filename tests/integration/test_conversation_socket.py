@@ -20,7 +20,7 @@ from openconvai.audio.formats import AudioFormat
 from openconvai.providers import tone_code
 from openconvai.security.signed_urls import issue_token
 from tests.conftest import ADMIN_KEY
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer, finished_conversation, live_server
 
 FORMATS = ["pcm_8000", "pcm_16000", "pcm_22050", "pcm_24000", "pcm_44100", "pcm_48000", "ulaw_8000"]
 Json = dict[str, Any]
@@ -263,16 +263,7 @@ def test_client_vanishing_mid_turn_keeps_the_transcript(server: LiveServer) -> N
         until(ws, "audio")  # the agent has started to answer
         # Vanish: drop the TCP connection without a closing handshake.
         ws.socket.close()
-    headers = {"xi-api-key": ADMIN_KEY}
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        record = httpx.get(
-            f"{server.base_url}/v1/convai/conversations/{conversation_id}", headers=headers
-        ).json()
-        if record["status"] == "done":
-            break
-        time.sleep(0.1)
-    assert record["status"] == "done"
+    record = finished_conversation(server, conversation_id)
     assert record["transcript"][0]["message"] == "are you there"
     assert record["transcript"][0]["role"] == "user"
 
@@ -304,14 +295,7 @@ def test_feedback_message_rates_a_response(server: LiveServer) -> None:
         event_id = until(ws, "agent_response")["agent_response_event"]["event_id"]
         ws.send(json.dumps({"type": "feedback", "score": "like", "event_id": event_id}))
         time.sleep(0.3)
-    headers = {"xi-api-key": ADMIN_KEY}
-    url = f"{server.base_url}/v1/convai/conversations/{conversation_id}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        record = httpx.get(url, headers=headers).json()
-        if record["status"] == "done":
-            break
-        time.sleep(0.1)
+    record = finished_conversation(server, conversation_id)
     agent_turn = record["transcript"][-1]
     assert agent_turn["feedback"]["score"] == "like"
     assert record["metadata"]["feedback"]["likes"] == 1

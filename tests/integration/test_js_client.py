@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import httpx
 import pytest
 
 from tests.conftest import ADMIN_KEY
-from tests.support.live_server import LiveServer, live_server
+from tests.support.live_server import LiveServer, finished_conversation, live_server
 
 JS_DIR = Path(__file__).resolve().parents[1] / "js"
 SCRIPT = JS_DIR / "text_conversation.mjs"
@@ -102,23 +101,6 @@ def run_client(node: str, server: LiveServer, agent_id: str) -> dict[str, Any]:
     return seen
 
 
-def stored_conversation(
-    http: httpx.Client, server: LiveServer, conversation_id: str
-) -> dict[str, Any]:
-    """The stored conversation once the server has finished it (status `done`)."""
-    url = f"{server.base_url}/v1/convai/conversations/{conversation_id}"
-    deadline = time.monotonic() + 15
-    body: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        response = http.get(url, headers={"xi-api-key": ADMIN_KEY})
-        if response.status_code == 200:
-            body = response.json()
-            if body.get("status") == "done":
-                return body
-        time.sleep(0.1)
-    raise AssertionError(f"conversation {conversation_id} not done within 15 s: {body}")
-
-
 async def test_js_client_text_conversation(tmp_path: Path) -> None:
     node, npm = node_tools()
     database_url = f"sqlite+aiosqlite:///{tmp_path}/js.db"
@@ -140,7 +122,7 @@ async def test_js_client_text_conversation(tmp_path: Path) -> None:
             assert agent_messages == [REPLY], seen
             assert seen["disconnect"] == {"reason": "user"}, seen
 
-            record = stored_conversation(http, server, conversation_id)
+            record = finished_conversation(server, conversation_id)
             lines = [(turn["role"], turn["message"]) for turn in record["transcript"]]
             assert lines == [("user", USER_TEXT), ("agent", REPLY)]
 

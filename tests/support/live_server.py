@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -93,3 +94,22 @@ def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Pat
             pass
         time.sleep(0.1)
     raise RuntimeError(f"server did not become healthy:\n{log_path.read_text()}")
+
+
+def finished_conversation(server: LiveServer, conversation_id: str) -> dict[str, Any]:
+    """The stored conversation once the server has finished it (status `done`).
+
+    The last transcript writes land a moment after the socket closes, so this polls.
+    """
+    url = f"{server.base_url}/v1/convai/conversations/{conversation_id}"
+    headers = {"xi-api-key": server.admin_key or ""}
+    deadline = time.monotonic() + 15
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        response = httpx.get(url, headers=headers)
+        if response.status_code == 200:
+            body = response.json()
+            if body.get("status") == "done":
+                return body
+        time.sleep(0.1)
+    raise AssertionError(f"conversation {conversation_id} not done within 15 s: {body}")
