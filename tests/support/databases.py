@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
-import pytest
+
+from tests.support.missing import missing
 
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -32,10 +33,7 @@ def require_postgres_or_skip(available: bool) -> None:
     """In CI a missing server is a failure; on a workstation, a reported skip."""
     if available:
         return
-    message = f"PostgreSQL at {postgres_admin_url()} is not reachable"
-    if os.environ.get("CI"):
-        pytest.fail(message + " (CI must provide it: see .ci/run)")
-    pytest.skip(message)
+    missing(f"PostgreSQL at {postgres_admin_url()} is not reachable")
 
 
 @asynccontextmanager
