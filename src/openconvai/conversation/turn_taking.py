@@ -55,11 +55,6 @@ class TurnDetector:
         self.in_utterance = False
         self.confirmed = False
 
-    @property
-    def speech_ms(self) -> int:
-        """Speech heard so far in the current utterance."""
-        return self._speech_ms
-
     def update(self, probability: float) -> TurnSignal | None:
         """Account for one frame; the signal it raised, if any."""
         policy = self.policy

@@ -55,7 +55,6 @@ class _Connection:
         self._bearer = bearer
         self._send_lock = asyncio.Lock()
         self._closed = False
-        self._session: ConversationSession | None = None
 
     async def run(self) -> None:
         try:
@@ -84,7 +83,6 @@ class _Connection:
         session = ConversationSession(
             prepared.setup, prepared.pipeline, self._emit, prepared.log, prepared.recorder
         )
-        self._session = session
         live = self._state.live
         live.add(prepared.workspace_id, session)
         try:
