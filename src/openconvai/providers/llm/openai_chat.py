@@ -1,0 +1,306 @@
+"""OpenAI Chat Completions over the official `openai` SDK: OpenAI's GPT models and any
+OpenAI-compatible server (vLLM, Ollama, llama.cpp, ...) named by an agent's `custom_llm`."""
+
+import asyncio
+import json
+import logging
+import re
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+from openai import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AsyncOpenAI,
+    AsyncStream,
+    Omit,
+    OpenAIError,
+    omit,
+)
+from openai.types.chat import (
+    ChatCompletionChunk,
+    ChatCompletionFunctionToolParam,
+    ChatCompletionMessageFunctionToolCallParam,
+    ChatCompletionMessageParam,
+)
+from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
+
+from openconvai.providers.access import Access
+from openconvai.providers.errors import ProviderError
+from openconvai.providers.llm.base import (
+    ChatMessage,
+    LlmEvent,
+    LlmRequest,
+    TextDelta,
+    ToolCall,
+    ToolSpec,
+    Usage,
+)
+
+logger = logging.getLogger(__name__)
+
+CUSTOM_LLM_ERROR = "custom_llm_error"
+
+# The SDK refuses to build a client without a key, and reads OPENAI_API_KEY when given
+# None: a keyless custom server gets this stand-in, and no Authorization header at all.
+_NO_KEY = "no-key"
+
+# GPT-5 onwards and the o-series are reasoning models: they reject any temperature but
+# the default (HTTP 400), while the API's agents default to 0. They are left at theirs.
+_REASONING_MODEL = re.compile(r"^(gpt-([5-9]|\d\d)|o\d)")
+
+
+class OpenAiChatLlm:
+    """Streams chat completions from OpenAI, or from an OpenAI-compatible server.
+
+    With `error_type="custom_llm_error"` it talks to an agent's own server: it sends
+    `max_tokens` (what every compatible server understands) rather than OpenAI's
+    `max_completion_tokens`, passes the temperature whatever the model, and never sends
+    the operator's OpenAI organisation or project (the SDK reads them from the
+    environment) to a third party. `compatible` chooses that dialect apart from the
+    error type (the embedded llama.cpp server: compatible, yet an `llm_error`).
+    """
+
+    def __init__(
+        self,
+        access: Access,
+        *,
+        timeout_secs: float,
+        error_type: str = "llm_error",
+        compatible: bool | None = None,
+    ):
+        self._error_type = error_type
+        # Compatible servers (custom LLMs, the embedded llama.cpp) get the plain dialect.
+        self._compatible = error_type == CUSTOM_LLM_ERROR if compatible is None else compatible
+        self._timeout = timeout_secs
+        self._label = _label(access, self._compatible)
+        self._client = AsyncOpenAI(
+            api_key=access.api_key or _NO_KEY,
+            base_url=access.base_url,
+            default_headers=dict(access.headers),
+            timeout=timeout_secs,
+            # A retry after a failed turn costs more than the turn is worth: the caller
+            # reports the error and the conversation goes on.
+            max_retries=0,
+        )
+        extra: dict[str, str | Omit] = {}
+        if not access.api_key:
+            extra["Authorization"] = omit
+        if self._compatible:
+            extra["OpenAI-Organization"] = omit
+            extra["OpenAI-Project"] = omit
+        self._extra_headers = extra
+
+    async def aclose(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._client.close()
+
+    async def stream(self, request: LlmRequest) -> AsyncIterator[LlmEvent]:
+        """The reply as it streams; closing the iterator closes the HTTP stream."""
+        try:
+            async with asyncio.timeout(self._timeout):
+                chunks = await self._open(request)
+        except (OpenAIError, httpx2.HTTPError, TimeoutError) as error:
+            raise self._failure(error) from error
+        calls = _ToolCallBuffer()
+        usage: Usage | None = None
+        try:
+            while True:
+                try:
+                    async with asyncio.timeout(self._timeout):
+                        chunk = await anext(chunks, None)
+                except (OpenAIError, httpx2.HTTPError, TimeoutError) as error:
+                    raise self._failure(error) from error
+                if chunk is None:
+                    break
+                if chunk.usage is not None:
+                    usage = Usage(
+                        request.model,
+                        chunk.usage.prompt_tokens or 0,
+                        chunk.usage.completion_tokens or 0,
+                    )
+                # Compatible servers leave out fields OpenAI always sends; the SDK then
+                # sets them to None, whatever their declared type.
+                for choice in chunk.choices or ():
+                    if choice.index:
+                        continue
+                    if choice.delta is not None:
+                        if choice.delta.content:
+                            yield TextDelta(choice.delta.content)
+                        for piece in choice.delta.tool_calls or ():
+                            calls.add(piece)
+                    if choice.finish_reason is not None:
+                        for call in calls.flush():
+                            yield call
+            for call in calls.flush():
+                yield call
+            if usage is not None:
+                yield usage
+        finally:
+            await chunks.close()
+
+    async def _open(self, request: LlmRequest) -> AsyncStream[ChatCompletionChunk]:
+        temperature: float | Omit = omit
+        if request.temperature is not None and (
+            self._compatible or not _REASONING_MODEL.match(request.model)
+        ):
+            temperature = request.temperature
+        limit: int | Omit = omit if request.max_tokens is None else request.max_tokens
+        return await self._client.chat.completions.create(
+            model=request.model,
+            messages=_messages(request.messages),
+            stream=True,
+            stream_options={"include_usage": True},
+            temperature=temperature,
+            max_tokens=limit if self._compatible else omit,
+            max_completion_tokens=omit if self._compatible else limit,
+            tools=[_tool(spec) for spec in request.tools] if request.tools else omit,
+            extra_body=dict(request.extra_body) or None,
+            extra_headers=self._extra_headers or None,
+        )
+
+    def _failure(self, error: Exception) -> ProviderError:
+        if isinstance(error, TimeoutError | APITimeoutError | httpx2.TimeoutException):
+            message = f"{self._label} sent nothing for {self._timeout:g} s"
+        elif isinstance(error, APIStatusError):
+            detail = _detail(error.body) or error.message
+            message = f"{self._label} answered HTTP {error.status_code}: {detail}"
+        elif isinstance(error, APIConnectionError | httpx2.TransportError):
+            message = f"{self._label} could not be reached: {error.__cause__ or error}"
+        else:
+            message = f"{self._label} failed: {error}"
+        return ProviderError(self._error_type, message)
+
+
+@dataclass
+class _PendingCall:
+    id: str = ""
+    name: str = ""
+    arguments: list[str] = field(default_factory=list)
+
+
+class _ToolCallBuffer:
+    """Tool calls arrive in pieces, keyed by index: the id and name first, then the
+    arguments' JSON text a fragment at a time."""
+
+    def __init__(self) -> None:
+        self._pending: dict[int, _PendingCall] = {}
+
+    def add(self, delta: ChoiceDeltaToolCall) -> None:
+        call = self._pending.setdefault(self._slot(delta), _PendingCall())
+        if delta.id:
+            call.id = delta.id
+        if delta.function is not None:
+            if delta.function.name:
+                call.name = delta.function.name
+            if delta.function.arguments:
+                call.arguments.append(delta.function.arguments)
+
+    def _slot(self, delta: ChoiceDeltaToolCall) -> int:
+        # Compatible servers do not all send `index`: then a new id starts a new call,
+        # and a fragment without one continues the last.
+        if isinstance(delta.index, int):
+            return delta.index
+        for slot, call in self._pending.items():
+            if delta.id and call.id == delta.id:
+                return slot
+        if delta.id or not self._pending:
+            return len(self._pending)
+        return max(self._pending)
+
+    def flush(self) -> list[ToolCall]:
+        calls = [
+            ToolCall(
+                id=call.id or f"call_{uuid.uuid4().hex[:24]}",
+                name=call.name,
+                arguments=_arguments("".join(call.arguments), call.name),
+            )
+            for _, call in sorted(self._pending.items())
+            if call.name
+        ]
+        self._pending.clear()
+        return calls
+
+
+def _arguments(text: str, tool: str) -> dict[str, Any]:
+    """A tool call's arguments; models do write broken JSON now and then, and the tool
+    then runs with none rather than failing the turn."""
+    if not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        logger.warning("tool call %s: arguments are not JSON: %.200s", tool, text)
+        return {}
+    if not isinstance(value, dict):
+        logger.warning("tool call %s: arguments are not a JSON object: %.200s", tool, text)
+        return {}
+    return value
+
+
+def _messages(messages: Sequence[ChatMessage]) -> list[ChatCompletionMessageParam]:
+    converted: list[ChatCompletionMessageParam] = []
+    for message in messages:
+        if message.role == "system":
+            converted.append({"role": "system", "content": message.content})
+        elif message.role == "user":
+            converted.append({"role": "user", "content": message.content})
+        elif message.role == "tool":
+            converted.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": message.tool_call_id or "",
+                    "content": message.content,
+                }
+            )
+        elif message.tool_calls:
+            calls: list[ChatCompletionMessageFunctionToolCallParam] = [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
+                }
+                for call in message.tool_calls
+            ]
+            converted.append(
+                {"role": "assistant", "content": message.content or None, "tool_calls": calls}
+            )
+        else:
+            converted.append({"role": "assistant", "content": message.content})
+    return converted
+
+
+def _tool(spec: ToolSpec) -> ChatCompletionFunctionToolParam:
+    return {
+        "type": "function",
+        "function": {
+            "name": spec.name,
+            "description": spec.description,
+            "parameters": spec.parameters,
+        },
+    }
+
+
+def _detail(body: object) -> str | None:
+    """The human message inside an OpenAI-style error body, if it has one."""
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        if isinstance(inner, dict) and isinstance(inner.get("message"), str):
+            return str(inner["message"])
+        if isinstance(inner, str):
+            return inner
+    return None
+
+
+def _label(access: Access, compatible: bool) -> str:
+    if not compatible:
+        return "OpenAI"
+    parts = urlsplit(access.base_url or "")
+    # Only the host: a URL may carry credentials in its user-info or query.
+    where = parts.hostname or "?"
+    return f"custom LLM at {where}:{parts.port}" if parts.port else f"custom LLM at {where}"

@@ -1,0 +1,49 @@
+"""Run an ASGI app that also speaks WebSocket under uvicorn on 127.0.0.1, in a thread.
+
+`server.serve` runs HTTP-only apps (`ws="none"`); a fake of a streaming recognizer needs
+WebSockets, served here by the sans-I/O websockets implementation (the legacy one is
+deprecated and would warn).
+"""
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.types import ASGIApp
+
+
+@contextmanager
+def serve_with_websockets(app: ASGIApp) -> Iterator[str]:
+    """Serve `app` while the block runs; yields its base URL (`http://127.0.0.1:PORT`)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        lifespan="off",
+        ws="websockets-sansio",
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"fake-audio-{port}", daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the fake vendor server did not start")
+            time.sleep(0.005)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
