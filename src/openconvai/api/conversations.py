@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from openconvai.api.deps import Session, WorkspaceId, get_state
+from openconvai.api.deps import Prices, Session, WorkspaceId, get_state
 from openconvai.api.errors import ERROR_RESPONSES
 from openconvai.schemas.conversations import (
     ConversationFeedbackRequest,
@@ -65,10 +65,10 @@ async def list_conversations(
 
 @router.get("/v1/convai/conversations/{conversation_id}")
 async def get_conversation(
-    conversation_id: str, session: Session, workspace_id: WorkspaceId
+    conversation_id: str, session: Session, workspace_id: WorkspaceId, prices: Prices
 ) -> GetConversationResponse:
     """A conversation with its transcript and metadata."""
-    return await conversations.get_conversation(session, workspace_id, conversation_id)
+    return await conversations.get_conversation(session, workspace_id, conversation_id, prices)
 
 
 @router.delete("/v1/convai/conversations/{conversation_id}")

@@ -1,12 +1,13 @@
-"""Dependencies every router shares: the store session and the caller's workspace."""
+"""Dependencies every router shares: the store session, the caller's workspace, prices."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openconvai.analysis.pricing import ModelPrice, price_table
 from openconvai.security.encryption import SecretBox
 from openconvai.services import api_keys
 from openconvai.state import AppState
@@ -49,3 +50,11 @@ def get_secret_box(state: Annotated[AppState, Depends(get_state)]) -> SecretBox:
 
 
 Secrets = Annotated[SecretBox, Depends(get_secret_box)]
+
+
+def get_prices(state: Annotated[AppState, Depends(get_state)]) -> Mapping[str, ModelPrice]:
+    """LLM prices: the list prices with the settings' `llm_prices` over them."""
+    return price_table(state.settings.llm_prices)
+
+
+Prices = Annotated[Mapping[str, ModelPrice], Depends(get_prices)]

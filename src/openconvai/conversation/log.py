@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from openconvai.providers.llm.base import Usage
 from openconvai.providers.vad.base import Frame
 
 
@@ -34,6 +35,14 @@ class ConversationLog(Protocol):
 
     def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:
         """The user rated the agent response `event_id`."""
+        ...
+
+    def usage(self, usage: Usage) -> None:
+        """One LLM generation's tokens.
+
+        They belong to the next agent entry added, the turn they led to (dropped speculative
+        replies and replies interrupted unheard included); left at the close, to none.
+        """
         ...
 
     async def close(

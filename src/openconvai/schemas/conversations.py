@@ -70,6 +70,39 @@ class UserFeedback(ContractModel):
     time_in_call_secs: int
 
 
+class LLMTokensCategoryUsage(ContractModel):
+    """Tokens of one category and their price in USD."""
+
+    tokens: int = 0
+    price: float = 0
+
+
+class LLMInputOutputTokensUsage(ContractModel):
+    """One model's tokens and their price, by category."""
+
+    input: LLMTokensCategoryUsage = Field(
+        default_factory=LLMTokensCategoryUsage,
+        description="Input (prompt) tokens not served from the prompt cache.",
+    )
+    input_cache_read: LLMTokensCategoryUsage = Field(
+        default_factory=LLMTokensCategoryUsage,
+        description="Input tokens read from the prompt cache.",
+    )
+    input_cache_write: LLMTokensCategoryUsage = Field(
+        default_factory=LLMTokensCategoryUsage,
+        description="Input tokens written to the prompt cache.",
+    )
+    output_total: LLMTokensCategoryUsage = Field(
+        default_factory=LLMTokensCategoryUsage, description="Output (completion) tokens."
+    )
+
+
+class LLMUsage(ContractModel):
+    """Tokens used and their price, by model."""
+
+    model_usage: dict[str, LLMInputOutputTokensUsage] = Field(default_factory=dict)
+
+
 class TranscriptEntry(ContractModel):
     """One turn of the transcript, as heard (an interrupted agent turn is cut)."""
 
@@ -82,7 +115,9 @@ class TranscriptEntry(ContractModel):
     time_in_call_secs: int
     conversation_turn_metrics: dict[str, Any] | None = None
     rag_retrieval_info: dict[str, Any] | None = None
-    llm_usage: dict[str, Any] | None = None
+    llm_usage: LLMUsage | None = Field(
+        default=None, description="The LLM tokens that led to this agent turn, and their price."
+    )
     interrupted: bool = False
     original_message: str | None = None
     source_medium: Literal["audio", "text"] | None = None
@@ -117,29 +152,32 @@ class ConversationFeedbackSummary(ContractModel):
     comment: str | None = None
 
 
-class LLMUsage(ContractModel):
-    """Tokens used, by model."""
-
-    model_usage: dict[str, Any] = Field(default_factory=dict)
-
-
 class LLMCategoryUsage(ContractModel):
     """LLM use split by whether its output reached the user."""
 
-    irreversible_generation: LLMUsage = Field(default_factory=LLMUsage)
-    initiated_generation: LLMUsage = Field(default_factory=LLMUsage)
+    irreversible_generation: LLMUsage = Field(
+        default_factory=LLMUsage,
+        description="The part of `initiated_generation` that led to agent turns of the "
+        "transcript (heard whole or interrupted).",
+    )
+    initiated_generation: LLMUsage = Field(
+        default_factory=LLMUsage,
+        description="Every LLM call of the conversation; its prices sum to `llm_price`.",
+    )
 
 
 class ConversationCharging(ContractModel):
-    """Billing details; a self-hosted server charges nothing."""
+    """Billing details: LLM tokens and their list price; a self-hosted server charges no credits."""
 
     dev_discount: bool = False
     is_burst: bool = False
     tier: str | None = None
     llm_usage: LLMCategoryUsage = Field(default_factory=LLMCategoryUsage)
-    llm_price: float | None = None
-    llm_charge: int | None = None
-    call_charge: int | None = None
+    llm_price: float | None = Field(
+        default=None, description="Total LLM price in USD; null when no LLM use was recorded."
+    )
+    llm_charge: int | None = Field(default=None, description="Credits charged for LLM use: none.")
+    call_charge: int | None = Field(default=None, description="Credits charged for the call: none.")
 
 
 class FeatureStatus(ContractModel):

@@ -12,8 +12,11 @@ from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openconvai.analysis import usage as token_usage
+from openconvai.analysis.usage import ModelTokens
 from openconvai.audio.call_recording import WavCallRecorder
 from openconvai.conversation.log import LoggedTurn
+from openconvai.providers.llm.base import Usage
 from openconvai.services import conversations
 from openconvai.store.database import Database
 
@@ -38,6 +41,9 @@ class StoreConversationLog:
         self.conversation_id = conversation_id
         self._recording = recording
         self._queue: asyncio.Queue[Write | None] = asyncio.Queue()
+        # Tokens of the generations since the last agent entry: written with the next one,
+        # the turn they led to, so counting them costs no write of its own.
+        self._usage: ModelTokens = {}
         self._writer = asyncio.create_task(self._write_all(), name="conversation-log")
 
     def in_progress(self) -> None:
@@ -45,10 +51,15 @@ class StoreConversationLog:
         self._queue.put_nowait(lambda s: conversations.mark_in_progress(s, self.conversation_id))
 
     def add(self, turn: LoggedTurn) -> None:
-        """Queue a finished entry."""
-        self._queue.put_nowait(
-            lambda s: _append(s, self.conversation_id, turn),
-        )
+        """Queue a finished entry; an agent entry carries the LLM tokens that led to it."""
+        produced: ModelTokens = {}
+        if turn.role == "agent":
+            produced, self._usage = self._usage, {}
+        self._queue.put_nowait(lambda s: _append(s, self.conversation_id, turn, produced))
+
+    def usage(self, usage: Usage) -> None:
+        """Count one generation's tokens (written with the next agent entry)."""
+        self._usage = token_usage.combine(self._usage, token_usage.tally([usage]))
 
     def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:
         """Queue a rating of the response `event_id`."""
@@ -67,6 +78,13 @@ class StoreConversationLog:
         error: dict[str, Any] | None = None,
     ) -> None:
         """Write how it ended after everything queued before, and stop the writer."""
+        if self._usage:
+            # Generations after the last agent entry were never heard: they count towards
+            # the conversation only.
+            unheard, self._usage = self._usage, {}
+            self._queue.put_nowait(
+                lambda s: conversations.record_llm_usage(s, self.conversation_id, unheard)
+            )
         path, heard_user, heard_agent = None, False, False
         if self._recording is not None:
             recorder, path = self._recording
@@ -106,11 +124,13 @@ class StoreConversationLog:
                 logger.exception("could not store conversation %s", self.conversation_id)
 
 
-async def _append(session: AsyncSession, conversation_id: str, turn: LoggedTurn) -> None:
-    await conversations.append_message(session, conversation_id, _entry(turn))
+async def _append(
+    session: AsyncSession, conversation_id: str, turn: LoggedTurn, produced: ModelTokens
+) -> None:
+    await conversations.append_message(session, conversation_id, _entry(turn, produced))
 
 
-def _entry(turn: LoggedTurn) -> conversations.TranscriptEntryIn:
+def _entry(turn: LoggedTurn, produced: ModelTokens) -> conversations.TranscriptEntryIn:
     return conversations.TranscriptEntryIn.model_validate(
         {
             "role": turn.role,
@@ -122,5 +142,6 @@ def _entry(turn: LoggedTurn) -> conversations.TranscriptEntryIn:
             "tool_calls": turn.tool_calls,
             "tool_results": turn.tool_results,
             "event_id": turn.event_id,
+            "llm_usage": token_usage.to_json(produced) if produced else None,
         }
     )

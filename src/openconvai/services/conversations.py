@@ -5,7 +5,7 @@ as soon as it returns; none of them runs on the audio path.
 """
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast, get_args
@@ -13,11 +13,15 @@ from typing import Any, Literal, cast, get_args
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from openconvai.analysis import usage as token_usage
+from openconvai.analysis.pricing import LIST_PRICES, ModelPrice
+from openconvai.analysis.usage import TokenCounts
 from openconvai.audio.mp3 import pcm16_to_mp3
 from openconvai.audio.wav import wav_to_pcm16
 from openconvai.clock import now_ms
 from openconvai.schemas.conversations import (
     ConversationAnalysis,
+    ConversationCharging,
     ConversationFeedbackRequest,
     ConversationFeedbackSummary,
     ConversationInitiationClientData,
@@ -33,6 +37,7 @@ from openconvai.schemas.conversations import (
     TranscriptToolResult,
 )
 from openconvai.security.ids import new_id
+from openconvai.services import llm_usage
 from openconvai.services.errors import NotFound
 from openconvai.services.pagination import decode_cursor
 from openconvai.store import conversations as store
@@ -45,6 +50,11 @@ ORPHAN_TERMINATION_REASON = "The server stopped unexpectedly."
 ORPHAN_ERROR_CODE = 1011
 
 _MP3_BIT_RATE_KBPS = 64
+
+# Categories of a conversation's stored LLM usage, named as the contract's `charging` names
+# them: every LLM call, and the calls behind the agent entries of the transcript.
+_EVERY_CALL = "initiated_generation"
+_IN_TRANSCRIPT = "irreversible_generation"
 
 
 class TranscriptEntryIn(BaseModel):
@@ -61,6 +71,9 @@ class TranscriptEntryIn(BaseModel):
     tool_calls: list[TranscriptToolCall] = Field(default_factory=list)
     tool_results: list[TranscriptToolResult] = Field(default_factory=list)
     event_id: int | None = None
+    llm_usage: dict[str, TokenCounts] | None = Field(
+        default=None, description="LLM tokens of the generations that led to this agent entry."
+    )
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,8 @@ async def append_message(
         created_at_ms=now_ms(),
     )
     _fill(message, entry)
+    if entry.llm_usage:
+        _count_llm_usage(conversation, entry.llm_usage, in_transcript=True)
     if entry.role == "agent" and entry.event_id is not None:
         # A rating that arrived before this response was written attaches to it now.
         pending = dict(conversation.pending_feedback)
@@ -165,6 +180,16 @@ async def append_message(
     await store.add_message(session, message)
     await session.commit()
     return message.seq
+
+
+async def record_llm_usage(
+    session: AsyncSession, conversation_id: str, usage: Mapping[str, TokenCounts]
+) -> None:
+    """Count LLM tokens no agent entry carries (generations after the last one)."""
+    conversation = await _require_live(session, conversation_id)
+    _count_llm_usage(conversation, usage, in_transcript=False)
+    conversation.updated_at_ms = now_ms()
+    await session.commit()
 
 
 async def finish_conversation(
@@ -292,13 +317,19 @@ async def list_conversations(
 
 
 async def get_conversation(
-    session: AsyncSession, workspace_id: str, conversation_id: str
+    session: AsyncSession,
+    workspace_id: str,
+    conversation_id: str,
+    prices: Mapping[str, ModelPrice] = LIST_PRICES,
 ) -> GetConversationResponse:
-    """The conversation with its transcript; `NotFound` outside the caller's workspace."""
+    """The conversation with its transcript; `NotFound` outside the caller's workspace.
+
+    LLM usage is priced with `prices` (the server's table: list prices and settings).
+    """
     conversation = await _require(session, workspace_id, conversation_id)
     messages = await store.list_messages(session, conversation_id)
     names = await store.agent_names(session, workspace_id, [conversation.agent_id])
-    return conversation_response(conversation, messages, names.get(conversation.agent_id))
+    return conversation_response(conversation, messages, names.get(conversation.agent_id), prices)
 
 
 async def delete_conversation(
@@ -359,9 +390,10 @@ def conversation_response(
     conversation: Conversation,
     messages: Sequence[ConversationMessage],
     agent_name: str | None,
+    prices: Mapping[str, ModelPrice] = LIST_PRICES,
 ) -> GetConversationResponse:
-    """The public view of a stored conversation and its transcript."""
-    transcript = [_entry(message) for message in messages]
+    """The public view of a stored conversation and its transcript, usage priced by `prices`."""
+    transcript = [_entry(message, prices) for message in messages]
     client_data = dict(conversation.initiation_client_data)
     client_data["dynamic_variables"] = conversation.dynamic_variables
     if client_data.get("user_id") is None:
@@ -373,7 +405,7 @@ def conversation_response(
         status=_status(conversation.status),
         user_id=conversation.user_id,
         transcript=transcript,
-        metadata=_metadata(conversation),
+        metadata=_metadata(conversation, prices),
         analysis=_analysis(conversation),
         conversation_initiation_client_data=ConversationInitiationClientData.model_validate(
             client_data
@@ -399,6 +431,19 @@ def _fill(message: ConversationMessage, entry: TranscriptEntryIn) -> None:
     message.tool_calls = [call.model_dump(mode="json") for call in entry.tool_calls]
     message.tool_results = [result.model_dump(mode="json") for result in entry.tool_results]
     message.event_id = entry.event_id
+    message.llm_usage = token_usage.to_json(entry.llm_usage) if entry.llm_usage else None
+
+
+def _count_llm_usage(
+    conversation: Conversation, usage: Mapping[str, TokenCounts], *, in_transcript: bool
+) -> None:
+    stored = dict(conversation.llm_usage or {})
+    categories = [_EVERY_CALL, _IN_TRANSCRIPT] if in_transcript else [_EVERY_CALL]
+    for category in categories:
+        total = token_usage.combine(token_usage.from_json(stored.get(category)), usage)
+        stored[category] = token_usage.to_json(total)
+    # A new dict: the JSON column notices assignment, not changes inside it.
+    conversation.llm_usage = stored
 
 
 def _count(conversation: Conversation, rating: dict[str, Any] | None, step: int) -> None:
@@ -410,7 +455,8 @@ def _count(conversation: Conversation, rating: dict[str, Any] | None, step: int)
         conversation.feedback_dislikes = max(0, conversation.feedback_dislikes + step)
 
 
-def _entry(message: ConversationMessage) -> TranscriptEntry:
+def _entry(message: ConversationMessage, prices: Mapping[str, ModelPrice]) -> TranscriptEntry:
+    llm = message.llm_usage
     return TranscriptEntry.model_validate(
         {
             "role": message.role,
@@ -424,11 +470,14 @@ def _entry(message: ConversationMessage) -> TranscriptEntry:
             "source_medium": message.source_medium,
             "source_event_id": message.event_id,
             "created_at_unix_ms": message.created_at_ms,
+            "llm_usage": None
+            if llm is None
+            else llm_usage.priced_usage(token_usage.from_json(llm), prices),
         }
     )
 
 
-def _metadata(conversation: Conversation) -> ConversationMetadata:
+def _metadata(conversation: Conversation, prices: Mapping[str, ModelPrice]) -> ConversationMetadata:
     feedback_type = (
         "rating"
         if conversation.feedback_rating is not None
@@ -442,6 +491,7 @@ def _metadata(conversation: Conversation) -> ConversationMetadata:
         "call_duration_secs": conversation.call_duration_secs,
         "termination_reason": conversation.termination_reason,
         "error": conversation.error,
+        "charging": _charging(conversation, prices),
         "feedback": ConversationFeedbackSummary.model_validate(
             {
                 "type": feedback_type,
@@ -454,6 +504,17 @@ def _metadata(conversation: Conversation) -> ConversationMetadata:
         ),
     }
     return ConversationMetadata.model_validate({**conversation.metadata_extras, **owned})
+
+
+def _charging(conversation: Conversation, prices: Mapping[str, ModelPrice]) -> ConversationCharging:
+    stored = conversation.llm_usage
+    if stored is None:
+        return llm_usage.charging(None, {}, prices)
+    return llm_usage.charging(
+        token_usage.from_json(stored.get(_EVERY_CALL)),
+        token_usage.from_json(stored.get(_IN_TRANSCRIPT)),
+        prices,
+    )
 
 
 def _analysis(conversation: Conversation) -> ConversationAnalysis | None:

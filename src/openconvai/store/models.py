@@ -136,6 +136,9 @@ class Conversation(Base):
     call_successful: Mapped[str | None] = mapped_column(String(16), nullable=True)
     transcript_summary: Mapped[str | None] = mapped_column(Text, nullable=True)
     call_summary_title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # LLM tokens by category (`initiated_generation`: every call; `irreversible_generation`:
+    # those that led to agent entries), each model -> {"input", "output"}; priced when read.
+    llm_usage: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
     # The server process running it live; lets a restarted node fail what it left behind.
@@ -162,4 +165,6 @@ class ConversationMessage(Base):
     feedback: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     # The WebSocket event id of the agent response, which per-response feedback names.
     event_id: Mapped[int | None] = mapped_column(nullable=True)
+    # LLM tokens that produced this agent entry: model -> {"input", "output"}.
+    llm_usage: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)

@@ -1,0 +1,1 @@
+"""Analysis of conversations: LLM usage and what it costs."""
