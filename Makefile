@@ -11,13 +11,15 @@ $(STAMP): pyproject.toml
 		{ echo "openconvai needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,local,cloud]'
 	touch $@
 
 serve: $(STAMP)
+	$(BIN)/openconvai models install
 	$(BIN)/openconvai serve
 
 test: $(STAMP)
+	$(BIN)/openconvai models install
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -32,3 +34,4 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/rest_load.py
 	$(BIN)/python bench/conversations.py
+	$(BIN)/python bench/voice_to_voice.py

@@ -31,13 +31,10 @@ import asyncio
 import base64
 import json
 import os
-import secrets
-import signal
-import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager, suppress
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,9 +45,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from openconvai.providers import tone_code
-from placement import free_port, pin
+from placement import pin
+from serving import Server, ServerGone, cpu_secs, rss_mb, serve
 
-ADMIN_KEY = "sk_" + secrets.token_hex(24)
 SAMPLE_RATE = tone_code.SAMPLE_RATE
 END_OF_TURN_MS = 500  # the server's end-of-turn silence for turn_eagerness "normal"
 REPLY_SETTLE_SECS = 0.3  # after a reply's playback ends, wait this long for stray audio
@@ -81,31 +78,6 @@ class Options:
 # --- the server -------------------------------------------------------------------------
 
 
-class ServerGone(RuntimeError):
-    """The server process is no more (it crashed, or something else stopped it)."""
-
-
-def _proc(pid: int, name: str) -> str:
-    try:
-        return Path(f"/proc/{pid}/{name}").read_text()
-    except FileNotFoundError:
-        raise ServerGone(f"server process {pid} is gone") from None
-
-
-def _cpu_secs(pid: int) -> float:
-    """utime + stime of a whole process (all its threads), in seconds."""
-    fields = _proc(pid, "stat").rpartition(")")[2].split()
-    # After the command name: state is field 3, utime field 14, stime field 15.
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mb(pid: int) -> float:
-    for line in _proc(pid, "status").splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
 def _cpu_busy_secs(cpu: int) -> float:
     """Time CPU `cpu` spent busy (any process), in seconds; 0 where unknown."""
     with suppress(OSError):
@@ -117,63 +89,21 @@ def _cpu_busy_secs(cpu: int) -> float:
     return 0.0
 
 
-@dataclass(frozen=True)
-class Server:
-    """A running server process."""
-
-    base_url: str
-    pid: int
-    log_path: Path
-
-
-@asynccontextmanager
-async def _server(workdir: Path, options: Options) -> AsyncIterator[Server]:
-    port = free_port()
+def _server(workdir: Path, options: Options) -> AbstractAsyncContextManager[Server]:
+    """The server of one run: scripted providers on CPU 0."""
     env = {
-        **os.environ,
-        "OPENCONVAI_DATA_DIR": str(workdir / "data"),
-        "OPENCONVAI_ADMIN_API_KEY": ADMIN_KEY,
         "OPENCONVAI_LOG_LEVEL": "warning",
         "OPENCONVAI_SCRIPTED_PROVIDERS": "true",
         "OPENCONVAI_SCRIPTED_AUDIO_MS": str(options.reply_ms),
+        "OPENCONVAI_SCRIPTED_REPLY": None,
     }
-    for name in ("OPENCONVAI_DATABASE_URL", "OPENCONVAI_SCRIPTED_REPLY"):
-        env.pop(name, None)
-    log_path = workdir / "server.log"
-    with log_path.open("wb") as log:
-        process = await asyncio.create_subprocess_exec(
-            *[sys.executable, "-m", "openconvai", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=log,
-            preexec_fn=lambda: pin(0),
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient() as probe:
-            for _ in range(600):
-                if process.returncode is not None:
-                    raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
-                with suppress(httpx.HTTPError):
-                    if (await probe.get(f"{base}/healthz", timeout=2)).status_code == 200:
-                        break
-                await asyncio.sleep(0.1)
-            else:
-                raise RuntimeError(f"server did not become healthy:\n{log_path.read_text()}")
-        yield Server(base, process.pid, log_path)
-    finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.wait_for(process.wait(), timeout=20)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+    return serve(workdir, env, cpu=0)
 
 
-async def _create_agent(base_url: str) -> str:
+async def _create_agent(server: Server) -> str:
     config = {"turn": {"turn_timeout": 120}, "agent": {"first_message": ""}}
-    async with httpx.AsyncClient(base_url=base_url, headers={"xi-api-key": ADMIN_KEY}) as client:
+    headers = {"xi-api-key": server.admin_key}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers) as client:
         response = await client.post(
             "/v1/convai/agents/create", json={"conversation_config": config}, timeout=30
         )
@@ -458,18 +388,18 @@ class Sampler:
     async def run(self) -> None:
         while True:
             with suppress(OSError, ServerGone):
-                self.peak = max(self.peak, _rss_mb(self._pid))
+                self.peak = max(self.peak, rss_mb(self._pid))
             await asyncio.sleep(0.25)
 
 
 def _window(pid: int) -> Callable[[], Usage]:
     """Start a CPU window; the callable ends it."""
-    wall, server, client = time.monotonic(), _cpu_secs(pid), time.process_time()
+    wall, server, client = time.monotonic(), cpu_secs(pid), time.process_time()
     busy, busy_client = _cpu_busy_secs(0), _cpu_busy_secs(1)
 
     def end() -> Usage:
         elapsed = max(time.monotonic() - wall, 1e-9)
-        server_pct = 100 * (_cpu_secs(pid) - server) / elapsed
+        server_pct = 100 * (cpu_secs(pid) - server) / elapsed
         client_pct = 100 * (time.process_time() - client) / elapsed
         busy_pct = 100 * (_cpu_busy_secs(0) - busy) / elapsed
         busy_client_pct = 100 * (_cpu_busy_secs(1) - busy_client) / elapsed
@@ -496,7 +426,7 @@ async def run_sessions(count: int, options: Options) -> Result:
 
 async def _measure(server: Server, count: int, options: Options) -> Result:
     script = Script.build(options.text, options.chunk_ms)
-    agent_id = await _create_agent(server.base_url)
+    agent_id = await _create_agent(server)
     url = (
         server.base_url.replace("http://", "ws://") + f"/v1/convai/conversation?agent_id={agent_id}"
     )
@@ -507,7 +437,7 @@ async def _measure(server: Server, count: int, options: Options) -> Result:
     if warm.totals.turns_done != 1:
         raise RuntimeError(f"warm-up conversation failed: {warm.totals}")
     await asyncio.sleep(1.0)
-    rss_base = _rss_mb(server.pid)
+    rss_base = rss_mb(server.pid)
     sampler = Sampler(server.pid)
     sampling = asyncio.create_task(sampler.run())
     run = Run(url, script, count, options.turns, options.compression)
@@ -521,7 +451,7 @@ async def _measure(server: Server, count: int, options: Options) -> Result:
         end_idle = _window(server.pid)
         await asyncio.sleep(options.idle)
         idle = end_idle()
-        rss_idle = _rss_mb(server.pid)
+        rss_idle = rss_mb(server.pid)
         go = _now() + 0.1
         run.go.set_result(go)
         # The active window: from the last session's first turn to the first

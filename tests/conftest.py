@@ -31,6 +31,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=database_url,
         admin_api_key=ADMIN_KEY,
+        # Tests of the platform run on the scripted pipeline; the embedded models have
+        # tests of their own (tests/local).
+        local_models=False,
     )
 
 

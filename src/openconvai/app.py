@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from openconvai import __version__
 from openconvai.api import (
@@ -14,11 +14,13 @@ from openconvai.api import (
     conversation_auth,
     conversations,
     health,
+    llm_usage,
     secrets,
     workspace_settings,
 )
 from openconvai.api.body_limit import BodySizeLimitMiddleware
 from openconvai.api.errors import install_error_handlers
+from openconvai.api.query_params import single_query_values
 from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox, load_or_create_key
 from openconvai.security.signed_urls import load_or_create_signing_key
@@ -62,9 +64,10 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
             if settings.redis_url
             else LocalAdmission()
         )
-        state = AppState(
-            settings, database, secret_box, signing_key, ProviderCatalog(settings), admission
-        )
+        providers = ProviderCatalog(settings)
+        # Models load once, before the first conversation, off the event loop.
+        await asyncio.to_thread(providers.preload)
+        state = AppState(settings, database, secret_box, signing_key, providers, admission)
         app.state.openconvai = state
         # Everything loaded so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise pause live audio for 50-150 ms.
@@ -74,6 +77,7 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
             yield
         finally:
             await state.live.end_all("server shutting down", close_code=1001)
+            await providers.aclose()
             await admission.close()
             await database.close()
 
@@ -83,6 +87,7 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
         description="Self-hosted conversational voice agents, wire-compatible with the "
         "ElevenLabs Agents API.",
         lifespan=lifespan,
+        dependencies=[Depends(single_query_values)],
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
@@ -92,6 +97,7 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
     app.include_router(workspace_settings.router)
     app.include_router(conversations.router)
     app.include_router(conversation_auth.router)
+    app.include_router(llm_usage.router)
     app.include_router(elevenlabs_ws.router)
     return app
 

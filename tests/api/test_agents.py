@@ -191,3 +191,12 @@ async def test_cursor_of_another_order_is_refused(client: httpx.AsyncClient) -> 
     assert response.json()["detail"]["status"] == "invalid_cursor"
     secrets_cursor = await client.get("/v1/convai/secrets", params={"cursor": cursor})
     assert secrets_cursor.status_code == 200  # a name-keyed cursor fits the secrets listing
+
+
+async def test_a_scalar_query_parameter_given_twice_is_refused(client: httpx.AsyncClient) -> None:
+    twice = await client.get("/v1/convai/agents?archived=true&archived=false")
+    assert twice.status_code == 422
+    assert twice.json()["detail"][0]["loc"] == ["query", "archived"]
+    # A list parameter may repeat: that is how several tags are asked for.
+    tags = await client.get("/v1/convai/agents?tags=a&tags=b")
+    assert tags.status_code == 200

@@ -62,14 +62,50 @@ async def test_spoken_turn_order_and_latency() -> None:
     assert partials and all(t < t_final for t, _ in partials)
     assert partials[-1][1].text in {"hell", "hello"}
     t_audio = h.of(AgentAudio)[0][0]
-    # First audio: LLM first token (300 ms) + first clause + TTS (100 ms) after the turn ended.
-    assert t_audio - t_final == pytest.approx(0.3 + 0.05 * 2 + 0.1, abs=0.06)
+    # The reply starts speculatively at the first pause (160 ms of silence): first audio is
+    # LLM first token (300 ms) + first clause + TTS (100 ms) after that pause, not after
+    # the turn's end, yet never before the turn ended.
+    assert t_audio - spoken_end == pytest.approx(0.16 + 0.3 + 0.05 * 2 + 0.1, abs=0.06)
+    assert t_audio >= t_final
     ((_, response),) = h.of(AgentResponse)
     assert response.text == "You said: hello"
     assert response.event_id > final.event_id
     assert [turn.role for turn in h.log.turns] == ["user", "agent"]
     assert h.log.turns[1].message == "You said: hello"
     assert h.of(VadScore)
+
+
+async def test_a_pause_that_does_not_end_the_turn_discards_the_speculative_reply() -> None:
+    h = await start(first_token_ms=0, token_ms=0, tts_delay_ms=0)
+    # A 300 ms pause: long enough to start a reply, too short to end the turn.
+    await h.speak("good", trailing_ms=300)
+    assert not h.of(UserTranscript) and not h.of(AgentAudio)
+    await h.speak("day")
+    await asyncio.sleep(2)
+    ((t_final, final),) = h.of(UserTranscript)
+    assert final.text == "goodday"  # one turn, transcribed whole
+    assert all(t >= t_final for t, _ in h.of(AgentAudio))
+    ((_, response),) = h.of(AgentResponse)
+    assert response.text == "You said: goodday"
+    # The model saw the premature turn, but the conversation's context kept only the real one.
+    users = [m.content for m in h.llm.requests[-1].messages if m.role == "user"]
+    assert users == ["goodday"]
+    assert [turn.message for turn in h.log.turns if turn.role == "user"] == ["goodday"]
+
+
+async def test_a_speculative_reply_calls_no_tool_before_the_turn_ends() -> None:
+    tool = AgentTool(spec=ToolSpec("lookup", "Looks up"), type="client", expects_response=False)
+    h = await start(make_setup(tools=(tool,)), first_token_ms=0, token_ms=0, tts_delay_ms=0)
+    # The model asks for the tool at once, at the first pause; the call waits for the
+    # turn's end (500 ms of silence), in case the user was not done.
+    await h.speak("call lookup")
+    await asyncio.sleep(1)
+    calls = h.of(ClientToolCall)
+    ((t_final, _),) = h.of(UserTranscript)
+    spoken_end = encoded_duration_secs("call lookup")
+    assert len(calls) == 1
+    assert t_final == pytest.approx(spoken_end + 0.5, abs=0.04)
+    assert calls[0][0] >= t_final
 
 
 async def test_barge_in_cuts_the_reply_to_what_was_heard() -> None:

@@ -111,16 +111,20 @@ def talk_in_formats(server: LiveServer, input_format: str, output_format: str) -
             )
         transcript = until(ws, "user_transcript")["user_transcription_event"]["user_transcript"]
         assert transcript == "testing formats", (input_format, transcript)
-        response = until(ws, "agent_response")["agent_response_event"]["agent_response"]
+        # The reply's audio may start before or after its text: collect both as they come.
+        response: str | None = None
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             message = json.loads(ws.recv(timeout=5))
+            if message["type"] == "agent_response":
+                response = message["agent_response_event"]["agent_response"]
             if message["type"] == "audio":
                 received.append(
                     decoder.decode(base64.b64decode(message["audio_event"]["audio_base_64"]))
                 )
-                if squeeze(response) in squeeze(tone_code.decode(np.concatenate(received))):
-                    break
+            heard = tone_code.decode(np.concatenate(received)) if received else ""
+            if response is not None and squeeze(response) in squeeze(heard):
+                break
     return tone_code.decode(np.concatenate(received))
 
 

@@ -17,10 +17,10 @@ from openconvai.conversation.log import LoggedTurn
 from openconvai.conversation.session import ConversationSession, Pipeline
 from openconvai.conversation.setup import SessionSetup
 from openconvai.providers import tone_code
-from openconvai.providers.llm.base import LlmEvent, LlmRequest
+from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest, Usage
 from openconvai.providers.llm.scripted import ScriptedLlm
 from openconvai.providers.stt.scripted import ToneCodeStt
-from openconvai.providers.tts.base import Voice
+from openconvai.providers.tts.base import TextToSpeech, Voice
 from openconvai.providers.tts.scripted import ToneCodeTts
 from openconvai.providers.vad.energy import EnergyVad
 
@@ -53,6 +53,7 @@ class MemoryLog:
 
     turns: list[LoggedTurn] = field(default_factory=list)
     feedbacks: list[tuple[int, str | None]] = field(default_factory=list)
+    usages: list[Usage] = field(default_factory=list)
     closed: dict[str, Any] | None = None
     live: bool = False
 
@@ -64,6 +65,9 @@ class MemoryLog:
 
     def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:
         self.feedbacks.append((event_id, score))
+
+    def usage(self, usage: Usage) -> None:
+        self.usages.append(usage)
 
     async def close(self, **outcome: Any) -> None:
         self.closed = outcome
@@ -126,14 +130,20 @@ async def start(
     token_ms: int = 50,
     tts_delay_ms: int = 100,
     reply: str = "You said: {user}",
+    model: LanguageModel | None = None,
+    synthesizer: TextToSpeech | None = None,
 ) -> Harness:
-    """Start a session on the scripted pipeline and record what it emits."""
+    """Start a session on the scripted pipeline and record what it emits.
+
+    `model` replaces the LLM the session talks to (the recording one still records what
+    the harness sends it when `model` delegates to `h.llm`).
+    """
     llm = RecordingLlm(reply=reply, first_token_ms=first_token_ms, token_ms=token_ms)
     pipeline = Pipeline(
         vad=EnergyVad(),
         stt=ToneCodeStt(),
-        llm=llm,
-        tts=ToneCodeTts(first_chunk_delay_ms=tts_delay_ms),
+        llm=model or llm,
+        tts=synthesizer or ToneCodeTts(first_chunk_delay_ms=tts_delay_ms),
     )
     log = MemoryLog()
     events: list[tuple[float, CoreEvent]] = []

@@ -39,6 +39,7 @@ def server_env(data_dir: Path, database_url: str, admin_key: str | None) -> dict
         "OPENCONVAI_DATA_DIR": str(data_dir),
         "OPENCONVAI_DATABASE_URL": database_url,
         "OPENCONVAI_LOG_LEVEL": "warning",
+        "OPENCONVAI_LOCAL_MODELS": "false",
     }
     env.pop("OPENCONVAI_ADMIN_API_KEY", None)
     if admin_key is not None:

@@ -1,10 +1,11 @@
 """Agents API: `/v1/convai/agents...` and the agent's knowledge-base size."""
 
+from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
-from openconvai.api.deps import Session, WorkspaceId
+from openconvai.api.deps import Session, WorkspaceId, get_state
 from openconvai.api.errors import ERROR_RESPONSES
 from openconvai.schemas.agents import (
     AgentCreateRequest,
@@ -17,6 +18,8 @@ from openconvai.schemas.agents import (
     KnowledgeBaseSize,
 )
 from openconvai.services import agents
+from openconvai.services.provider_access import require_credentials
+from openconvai.state import AppState
 
 router = APIRouter(responses=ERROR_RESPONSES, tags=["agents"])
 
@@ -26,10 +29,14 @@ async def create_agent(
     body: AgentCreateRequest,
     session: Session,
     workspace_id: WorkspaceId,
+    state: Annotated[AppState, Depends(get_state)],
     enable_versioning: Annotated[bool | None, Query(description="Accepted; ignored.")] = None,
 ) -> CreateAgentResponse:
-    """Create an agent from a config object."""
-    return CreateAgentResponse(agent_id=await agents.create_agent(session, workspace_id, body))
+    """Create an agent from a config object (refused if its model needs a missing key)."""
+    check = partial(require_credentials, state)
+    return CreateAgentResponse(
+        agent_id=await agents.create_agent(session, workspace_id, body, check)
+    )
 
 
 @router.get("/v1/convai/agents")
@@ -70,10 +77,15 @@ async def get_agent(agent_id: str, session: Session, workspace_id: WorkspaceId) 
 
 @router.patch("/v1/convai/agents/{agent_id}")
 async def update_agent(
-    agent_id: str, body: AgentUpdateRequest, session: Session, workspace_id: WorkspaceId
+    agent_id: str,
+    body: AgentUpdateRequest,
+    session: Session,
+    workspace_id: WorkspaceId,
+    state: Annotated[AppState, Depends(get_state)],
 ) -> GetAgentResponse:
     """Change the fields sent, deep-merging objects, and leave the rest as it was."""
-    return await agents.update_agent(session, workspace_id, agent_id, body)
+    check = partial(require_credentials, state)
+    return await agents.update_agent(session, workspace_id, agent_id, body, check)
 
 
 @router.delete("/v1/convai/agents/{agent_id}", status_code=204, response_class=Response)

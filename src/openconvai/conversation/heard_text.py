@@ -34,7 +34,8 @@ def heard_text(segments: list[SpokenSegment], heard_secs: float) -> str:
         length = segment.expected_secs
         if remaining <= 0 or length <= 0:
             break
-        if remaining >= length:
+        # A millisecond of slack: clocks and sums of chunk lengths differ in the last bits.
+        if remaining >= length - 0.001:
             heard.append(segment.text)
             remaining -= length
             continue

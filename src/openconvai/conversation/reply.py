@@ -28,6 +28,28 @@ class Reply:
     context_start: int = 0
     task: asyncio.Task[None] | None = None
     after: asyncio.Task[None] | None = None  # a reply still playing that this one waits for
+    # A speculative reply starts at the user's first pause, before the turn is known to be
+    # over: it may think, call no tools and say nothing until the turn ends (`committed`),
+    # and it is thrown away if the user goes on.
+    round_start: bool = True  # no text yet in the current LLM round (after a tool call)
+    speculative: bool = False
+    turn_over: asyncio.Event = field(default_factory=asyncio.Event)
+    user_text: str | None = None
+    user_published: bool = False
+    speculation_start: int = 0
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+    # Loop times of the reply's milestones, from the end of the user's speech to the first
+    # audio out: logged per turn, so a benchmark can say where the latency goes.
+    marks: dict[str, float] = field(default_factory=dict)
+
+    def mark(self, name: str) -> None:
+        """Note when a milestone was first reached."""
+        self.marks.setdefault(name, asyncio.get_running_loop().time())
+
+    @property
+    def committed(self) -> bool:
+        """Whether the user's turn that this reply answers is over."""
+        return self.turn_over.is_set()
 
     @property
     def audio_started(self) -> bool:

@@ -50,3 +50,31 @@ class SentenceChunker:
             if clauses:
                 return clauses[-1].end()
         return None
+
+
+class VoicedSegments:
+    """Segments as `SentenceChunker` cuts them, never spanning a change of voice.
+
+    Text comes in spans tagged with a voice label (None: the agent's default voice); a
+    change of voice ends the segment in progress, so each segment is said by one voice.
+    """
+
+    def __init__(self) -> None:
+        self._chunker = SentenceChunker()
+        self._voice: str | None = None
+
+    def push(self, voice: str | None, text: str) -> list[tuple[str | None, str]]:
+        """Add text said by `voice`; the segments now complete, each with its voice."""
+        segments: list[tuple[str | None, str]] = []
+        if voice != self._voice:
+            rest = self._chunker.flush()
+            if rest:
+                segments.append((self._voice, rest))
+            self._voice = voice
+        segments.extend((voice, segment) for segment in self._chunker.push(text))
+        return segments
+
+    def flush(self) -> list[tuple[str | None, str]]:
+        """The last segment, at the end of the reply."""
+        rest = self._chunker.flush()
+        return [(self._voice, rest)] if rest else []

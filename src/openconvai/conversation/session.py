@@ -36,21 +36,25 @@ from openconvai.conversation.events import (
 from openconvai.conversation.heard_text import SpokenSegment
 from openconvai.conversation.log import CallRecorder, ConversationLog, LoggedTurn
 from openconvai.conversation.reply import Reply, ReplyKind
-from openconvai.conversation.sentences import SentenceChunker
+from openconvai.conversation.sentences import VoicedSegments
 from openconvai.conversation.setup import SessionSetup
 from openconvai.conversation.turn_taking import TurnDetector, TurnSignal
+from openconvai.conversation.voice_markup import VoiceMarkupSplitter, VoiceSpan, split_voice_markup
+from openconvai.providers.errors import ProviderError
 from openconvai.providers.llm.base import (
     ChatMessage,
     LanguageModel,
     LlmRequest,
     TextDelta,
     ToolCall,
+    Usage,
 )
 from openconvai.providers.stt.base import SpeechToText
 from openconvai.providers.tts.base import TextToSpeech
 from openconvai.providers.vad.base import Frame, VoiceActivityDetector
 
 logger = logging.getLogger(__name__)
+timings_logger = logging.getLogger("openconvai.turn_timings")
 
 Emit = Callable[[CoreEvent], Awaitable[None]]
 
@@ -249,8 +253,17 @@ class ConversationSession:
             self._preroll.append(frame)
         if signal is TurnSignal.SPEECH_CONFIRMED and self._interruptible():
             await self._interrupt()
+        elif signal is TurnSignal.PAUSED:
+            self._speculate(self._loop.time() - self.setup.turn_policy.pause_ms / 1000)
+        elif signal is TurnSignal.RESUMED:
+            await self._drop_speculation()
         elif signal is TurnSignal.TURN_ENDED:
-            self._start_reply("llm", from_audio=True)
+            reply = self._reply
+            if reply is not None and reply.speculative and not reply.committed:
+                await self._commit(reply)
+            else:
+                silence = self.setup.turn_policy.end_of_turn_silence_ms / 1000
+                self._start_reply("llm", from_audio=True, speech_end=self._loop.time() - silence)
         elif signal is TurnSignal.NOISE_DISCARDED:
             self._stt.reset()
 
@@ -266,42 +279,150 @@ class ConversationSession:
     # --- replies -------------------------------------------------------------------------
 
     def _start_reply(
-        self, kind: ReplyKind, *, fixed_text: str = "", from_audio: bool = False
+        self,
+        kind: ReplyKind,
+        *,
+        fixed_text: str = "",
+        from_audio: bool = False,
+        speculative: bool = False,
+        speech_end: float | None = None,
     ) -> None:
         # A reply still playing here could not be interrupted (an uninterruptible first
         # message): the new one waits for it rather than talking over it.
         playing = self._reply.task if self._reply is not None else None
         reply = Reply(event_id=0, kind=kind, fixed_text=fixed_text, after=playing)
+        reply.speculative = speculative
+        if speech_end is not None:
+            reply.marks["speech_end"] = speech_end
+        if not speculative:
+            reply.turn_over.set()
+            reply.released.set()
         self._reply = reply
         reply.task = asyncio.create_task(self._run_reply(reply, from_audio), name="reply")
+
+    # --- speculation ---------------------------------------------------------------------
+
+    def _speculate(self, speech_end: float) -> None:
+        """The user paused: start replying now, in case this pause ends the turn."""
+        if self._reply is None and not self.setup.text_only and self.setup.speculative_replies:
+            self._start_reply("llm", from_audio=True, speculative=True, speech_end=speech_end)
+
+    async def _drop_speculation(self) -> None:
+        """The user went on: the speculative reply was premature (its audio stays queued)."""
+        reply = self._reply
+        if reply is None or not reply.speculative or reply.committed:
+            return
+        self._reply = None
+        if reply.task is not None:
+            reply.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reply.task
+        del self._messages[reply.speculation_start :]
+
+    async def _commit(self, reply: Reply) -> None:
+        """The turn did end at that pause: the speculative reply becomes the reply."""
+        reply.turn_over.set()
+        reply.mark("turn_over")
+        if reply.user_text is not None:
+            # Its transcript covers the whole utterance: what followed the pause was silence.
+            self._stt.reset()
+        await self._publish_user_turn(reply)
+
+    async def _publish_user_turn(self, reply: Reply) -> None:
+        """Show and log the user's turn once it is both transcribed and over."""
+        if reply.user_published or reply.user_text is None or not reply.committed:
+            return
+        reply.user_published = True
+        await self._emit(UserTranscript(text=reply.user_text, event_id=self._next_event_id()))
+        self._log_user(reply.user_text, "audio")
+        # The response's id follows its user turn's, as for a reply that was not speculative.
+        reply.event_id = self._next_event_id()
+        reply.released.set()
 
     async def _run_reply(self, reply: Reply, from_audio: bool) -> None:
         try:
             if reply.after is not None and not reply.after.done():
                 await asyncio.wait([reply.after])
-            if from_audio:
+            if from_audio and reply.speculative:
+                reply.speculation_start = len(self._messages)
+                preview = await self._stt.preview()
+                reply.mark("transcript")
+                if preview is None:
+                    # The recognizer cannot tell early: wait for the turn's end as usual.
+                    await reply.turn_over.wait()
+                    preview = await self._stt.finish()
+                if not preview:
+                    if reply.committed:
+                        self._stt.reset()  # noise, not words: the turn is over all the same
+                    if self._reply is reply:
+                        self._reply = None
+                    return
+                reply.user_text = preview
+                if reply.committed:
+                    self._stt.reset()  # the turn ended while the preview was being made
+                self._messages.append(ChatMessage("user", preview))
+                await self._publish_user_turn(reply)
+            elif from_audio:
+                reply.mark("turn_over")
                 text = await self._stt.finish()
+                reply.mark("transcript")
                 if not text:
                     self._reply = None
                     return
                 await self._emit(UserTranscript(text=text, event_id=self._next_event_id()))
                 self._record_user(text, "audio")
-            reply.event_id = self._next_event_id()
+            if not reply.speculative:
+                reply.event_id = self._next_event_id()
             reply.context_start = len(self._messages)
             if reply.kind == "fixed":
-                reply.text = reply.fixed_text
+                spans = split_voice_markup(reply.fixed_text, self.setup.voices)
+                reply.text = "".join(span.text for span in spans)
                 self._messages.append(ChatMessage("assistant", reply.text))
                 await self._send_response_text(reply)
-                await self._speak_all(reply, [reply.fixed_text])
+                await self._speak_all(reply, spans)
             else:
                 await self._generate(reply)
             await self._finish_reply(reply)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
+            await self._reply_failed(reply, exc)
+
+    async def _reply_failed(self, reply: Reply, exc: Exception) -> None:
+        """A provider failed mid-reply: say so, keep what was said, apologise, go on."""
+        if isinstance(exc, ProviderError):
+            logger.warning("reply failed: %s: %s", exc.error_type, exc.message)
+            error_type, message = exc.error_type, exc.message
+        else:
             logger.exception("reply failed")
+            error_type, message = "llm_error", f"The reply failed: {exc}"
+        if reply.committed and reply.audio_started:
+            # Let what was already sent play out (a barge-in still interrupts it), so the
+            # transcript keeps exactly what the user heard.
+            remaining = reply.pacer.sent_secs - reply.pacer.played_secs()
+            if remaining > 0:
+                await asyncio.sleep(remaining)
+        if self._reply is reply:
             self._reply = None
-            await self._emit(ErrorEvent(error_type="llm_error", message=f"The reply failed: {exc}"))
+        if reply.speculative and not reply.committed:
+            # A premature start failed, unseen: the turn's end starts the reply afresh.
+            del self._messages[reply.speculation_start :]
+            return
+        await self._emit(ErrorEvent(error_type=error_type, message=message))
+        if reply.speculative and not reply.user_published:
+            del self._messages[reply.speculation_start :]
+        # Whatever the user already saw or heard of this reply stays in the transcript.
+        said = reply.text if self.setup.text_only else reply.heard() if reply.audio_started else ""
+        del self._messages[reply.context_start :]
+        if said:
+            self._messages.append(ChatMessage("assistant", said))
+            turn = self._agent_turn(reply, said)
+            turn.interrupted = said != reply.text
+            self._log.add(turn)
+        # A failed apology, or a voice that cannot speak, gets no spoken apology of its own.
+        if self._ending or reply.kind == "fixed" or error_type == "tts_cascade_error":
+            return
+        self._start_reply("fixed", fixed_text=self.setup.fallback_message)
 
     async def _generate(self, reply: Reply) -> None:
         """LLM tokens → sentences → speech, with tool calls, until the model is done."""
@@ -316,28 +437,38 @@ class ConversationSession:
             await self._run_tools(reply, calls)
 
     async def _stream_round(self, reply: Reply) -> list[ToolCall]:
-        segments: asyncio.Queue[str | None] = asyncio.Queue()
-        chunker = SentenceChunker()
+        segments: asyncio.Queue[tuple[str | None, str] | None] = asyncio.Queue()
+        chunker = VoicedSegments()
+        markup = VoiceMarkupSplitter(self.setup.voices) if self.setup.voices else None
         calls: list[ToolCall] = []
         round_text = ""
+        reply.round_start = True
         speaker = (
             None if self.setup.text_only else asyncio.create_task(self._speaker(reply, segments))
         )
         try:
-            async for event in self._pipeline.llm.stream(self._llm_request()):
-                if isinstance(event, TextDelta):
-                    if not round_text and reply.text and not reply.text[-1].isspace():
-                        reply.text += " "  # a new round after a tool call goes on the text
-                    round_text += event.text
-                    reply.text += event.text
-                    await self._chat_part(reply, event.text)
-                    for segment in chunker.push(event.text):
-                        segments.put_nowait(segment)
-                elif isinstance(event, ToolCall):
-                    calls.append(event)
-            rest = chunker.flush()
-            if rest:
-                segments.put_nowait(rest)
+            try:
+                events = self._pipeline.llm.stream(self._llm_request())
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        reply.mark("llm_first_token")
+                        spans = markup.push(event.text) if markup else [VoiceSpan(None, event.text)]
+                        for span in spans:
+                            round_text += await self._take_text(reply, span, chunker, segments)
+                    elif isinstance(event, ToolCall):
+                        calls.append(event)
+                    elif isinstance(event, Usage):
+                        self._log.usage(event)
+            except ProviderError:
+                # Sentences the model finished before failing are still worth saying.
+                if speaker is not None and not speaker.done() and reply.committed:
+                    segments.put_nowait(None)
+                    await speaker
+                raise
+            for span in markup.flush() if markup else ():
+                round_text += await self._take_text(reply, span, chunker, segments)
+            for segment in chunker.flush():
+                segments.put_nowait(segment)
             segments.put_nowait(None)
             if round_text or not calls:
                 self._messages.append(ChatMessage("assistant", round_text, tool_calls=tuple(calls)))
@@ -352,23 +483,50 @@ class ConversationSession:
                 speaker.cancel()
         return calls
 
-    async def _speaker(self, reply: Reply, segments: "asyncio.Queue[str | None]") -> None:
-        while (segment := await segments.get()) is not None:
-            await self._speak(reply, segment)
+    async def _take_text(
+        self,
+        reply: Reply,
+        span: VoiceSpan,
+        chunker: VoicedSegments,
+        segments: "asyncio.Queue[tuple[str | None, str] | None]",
+    ) -> str:
+        """Account for a span of reply text (markup already gone); returns the text added."""
+        text = span.text
+        if not text:
+            return ""
+        if reply.round_start and reply.text and not reply.text[-1].isspace():
+            reply.text += " "  # a new round after a tool call goes on the text
+        reply.round_start = False
+        reply.text += text
+        await self._chat_part(reply, text)
+        for segment in chunker.push(span.label, text):
+            reply.mark("llm_first_segment")
+            segments.put_nowait(segment)
+        return text
 
-    async def _speak_all(self, reply: Reply, texts: list[str]) -> None:
+    async def _speaker(
+        self, reply: Reply, segments: "asyncio.Queue[tuple[str | None, str] | None]"
+    ) -> None:
+        while (segment := await segments.get()) is not None:
+            label, text = segment
+            await self._speak(reply, text, label)
+
+    async def _speak_all(self, reply: Reply, spans: list[VoiceSpan]) -> None:
         if self.setup.text_only:
             return
-        for text in texts:
-            await self._speak(reply, text)
+        for span in spans:
+            if span.text.strip():
+                await self._speak(reply, span.text.strip(), span.label)
 
-    async def _speak(self, reply: Reply, text: str) -> None:
+    async def _speak(self, reply: Reply, text: str, label: str | None = None) -> None:
         spoken = SpokenSegment(text)
         reply.segments.append(spoken)
         rate = self._pipeline.tts.sample_rate
-        async for chunk in self._pipeline.tts.synthesize(text, self.setup.voice):
+        async for chunk in self._pipeline.tts.synthesize(text, self.setup.voice_for(label)):
             if chunk.size == 0:
                 continue
+            reply.mark("tts_first_chunk")
+            await reply.released.wait()
             seconds = chunk.size / rate
             await reply.pacer.before_send(seconds)
             spoken.audio_secs += seconds
@@ -376,6 +534,9 @@ class ConversationSession:
                 starts = reply.pacer.started_at + reply.pacer.sent_secs - seconds
                 self._recorder.agent(chunk, starts - self._started_at)
             await self._emit(AgentAudio(audio=self._encoder.encode(chunk), event_id=reply.event_id))
+            if "first_audio" not in reply.marks:
+                reply.mark("first_audio")
+                _log_timings(reply)
         spoken.complete = True
 
     async def _chat_part(self, reply: Reply, text: str) -> None:
@@ -387,6 +548,7 @@ class ConversationSession:
         await self._emit(AgentChatResponsePart(text=text, kind="delta", event_id=reply.event_id))
 
     async def _send_response_text(self, reply: Reply) -> None:
+        await reply.released.wait()
         if reply.response_sent or not reply.text:
             return
         reply.response_sent = True
@@ -395,6 +557,7 @@ class ConversationSession:
         await self._emit(AgentResponse(text=reply.text, event_id=reply.event_id))
 
     async def _finish_reply(self, reply: Reply) -> None:
+        await reply.released.wait()
         # Let the listener hear the tail of the audio before the turn counts as over.
         remaining = reply.pacer.sent_secs - reply.pacer.played_secs()
         if remaining > 0:
@@ -411,6 +574,8 @@ class ConversationSession:
 
     async def _run_tools(self, reply: Reply, calls: list[ToolCall]) -> None:
         """Run the round's tool calls and put their results in the model's context."""
+        # Tools act on the world: never before the user's turn is really over.
+        await reply.released.wait()
         for call in calls:
             reply.tool_calls.append(
                 {"type": None, "request_id": call.id, "tool_name": call.name,
@@ -462,6 +627,9 @@ class ConversationSession:
         """Stop the reply in flight; keep in the transcript only what the user heard."""
         reply = self._reply
         if reply is None or reply.task is None:
+            return
+        if reply.speculative and not reply.committed:
+            await self._drop_speculation()
             return
         self._reply = None
         reply.task.cancel()
@@ -564,6 +732,9 @@ class ConversationSession:
 
     def _record_user(self, text: str, medium: Literal["audio", "text"]) -> None:
         self._messages.append(ChatMessage("user", text))
+        self._log_user(text, medium)
+
+    def _log_user(self, text: str, medium: Literal["audio", "text"]) -> None:
         self._log.add(
             LoggedTurn(
                 role="user",
@@ -583,6 +754,15 @@ class ConversationSession:
             tool_results=reply.tool_results,
             event_id=reply.event_id,
         )
+
+
+def _log_timings(reply: Reply) -> None:
+    """One line per spoken reply: each milestone in ms after the end of the user's speech."""
+    start = reply.marks.get("speech_end")
+    if start is None or not timings_logger.isEnabledFor(logging.INFO):
+        return
+    timings = {name: round((at - start) * 1000) for name, at in reply.marks.items()}
+    timings_logger.info("turn timings %s", _json({**timings, "speculative": reply.speculative}))
 
 
 def _json(value: Any) -> str:

@@ -48,6 +48,15 @@ class SessionSetup:
     max_duration_secs: float = 600.0
     ping_interval_secs: float = 5.0
     first_message_interruptible: bool = True
+    speculative_replies: bool = True
+    # `tts.supported_voices` by label: text the LLM wraps in <Label>...</Label> is said by it.
+    voices: dict[str, Voice] = field(default_factory=dict)
+    # Spoken when a provider fails mid-reply, so the user is not left in silence.
+    fallback_message: str = "Sorry, I had a problem answering. Could you say that again?"
+
+    def voice_for(self, label: str | None) -> Voice:
+        """The voice of a markup label; the agent's own for None or an unknown label."""
+        return self.voices.get(label, self.voice) if label is not None else self.voice
 
     def tool(self, name: str) -> AgentTool | None:
         """The agent's tool called `name`, if it has one."""

@@ -15,6 +15,8 @@ class TurnSignal(Enum):
     SPEECH_CONFIRMED = "speech_confirmed"
     TURN_ENDED = "turn_ended"
     NOISE_DISCARDED = "noise_discarded"
+    PAUSED = "paused"
+    RESUMED = "resumed"
 
 
 # How long a pause ends a turn, by the agent's `turn.turn_eagerness`.
@@ -29,6 +31,9 @@ class TurnPolicy:
     speech_start_ms: int = 60
     confirm_speech_ms: int = 200
     end_of_turn_silence_ms: int = 500
+    # A pause this long in a confirmed utterance may end the turn: a good moment to start
+    # the reply speculatively, and throw it away if the user goes on.
+    pause_ms: int = 160
 
     @classmethod
     def from_turn_config(cls, turn: dict[str, Any]) -> "TurnPolicy":
@@ -44,7 +49,9 @@ class TurnDetector:
     - SPEECH_CONFIRMED once the same utterance has lasted `confirm_speech_ms`: enough to
       interrupt an agent that is speaking;
     - TURN_ENDED after `end_of_turn_silence_ms` of silence following a confirmed utterance;
-    - NOISE_DISCARDED when speech stopped before it was confirmed.
+    - NOISE_DISCARDED when speech stopped before it was confirmed;
+    - PAUSED after `pause_ms` of silence in a confirmed utterance (the turn may be ending),
+      then RESUMED if speech comes back before the turn ends.
     """
 
     def __init__(self, policy: TurnPolicy, frame_ms: int = 20) -> None:
@@ -54,6 +61,7 @@ class TurnDetector:
         self._silence_ms = 0
         self.in_utterance = False
         self.confirmed = False
+        self.paused = False
 
     def update(self, probability: float) -> TurnSignal | None:
         """Account for one frame; the signal it raised, if any."""
@@ -61,6 +69,9 @@ class TurnDetector:
         if probability >= policy.speech_threshold:
             self._silence_ms = 0
             self._speech_ms += self._frame_ms
+            if self.paused:
+                self.paused = False
+                return TurnSignal.RESUMED
             if not self.in_utterance and self._speech_ms >= policy.speech_start_ms:
                 self.in_utterance = True
                 return TurnSignal.SPEECH_STARTED
@@ -79,6 +90,9 @@ class TurnDetector:
                 self._speech_ms = 0
             return None
         if self._silence_ms < policy.end_of_turn_silence_ms:
+            if self.confirmed and not self.paused and self._silence_ms >= policy.pause_ms:
+                self.paused = True
+                return TurnSignal.PAUSED
             return None
         signal = TurnSignal.TURN_ENDED if self.confirmed else TurnSignal.NOISE_DISCARDED
         self.reset()
@@ -90,3 +104,4 @@ class TurnDetector:
         self._silence_ms = 0
         self.in_utterance = False
         self.confirmed = False
+        self.paused = False

@@ -1,5 +1,6 @@
 """Agents: creation with every default filled in, deep-merge updates, listing, duplication."""
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,11 +32,19 @@ from openconvai.store.models import Agent
 
 DEFAULT_AGENT_NAME = "New agent"
 
+# Checks a complete conversation config can run here (keys for its models): raises if not.
+ConfigCheck = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[None]]
+
 # Every caller of a workspace acts as its admin: workspaces have no finer roles yet.
 _ACCESS = ResourceAccessInfo(is_creator=True, creator_name="", creator_email="", role="admin")
 
 
-async def create_agent(session: AsyncSession, workspace_id: str, body: AgentCreateRequest) -> str:
+async def create_agent(
+    session: AsyncSession,
+    workspace_id: str,
+    body: AgentCreateRequest,
+    check: ConfigCheck | None = None,
+) -> str:
     """Store a new agent, its configuration completed with defaults; returns its id."""
     conversation_config = body.conversation_config.model_dump(mode="json")
     platform_settings = normalised(
@@ -44,6 +53,8 @@ async def create_agent(session: AsyncSession, workspace_id: str, body: AgentCrea
         ("body", "platform_settings"),
     )
     await require_existing_secrets(session, workspace_id, conversation_config, platform_settings)
+    if check is not None:
+        await check(session, workspace_id, conversation_config)
     now = now_ms()
     agent = Agent(
         id=new_id("agent"),
@@ -68,7 +79,11 @@ async def get_agent(session: AsyncSession, workspace_id: str, agent_id: str) -> 
 
 
 async def update_agent(
-    session: AsyncSession, workspace_id: str, agent_id: str, body: AgentUpdateRequest
+    session: AsyncSession,
+    workspace_id: str,
+    agent_id: str,
+    body: AgentUpdateRequest,
+    check: ConfigCheck | None = None,
 ) -> GetAgentResponse:
     """Apply a PATCH: only the fields the client sent change; objects merge deeply."""
     agent = await _require(session, workspace_id, agent_id)
@@ -96,6 +111,8 @@ async def update_agent(
     await require_existing_secrets(
         session, workspace_id, agent.conversation_config, agent.platform_settings
     )
+    if check is not None and sent.get("conversation_config") is not None:
+        await check(session, workspace_id, agent.conversation_config)
     agent.updated_at_ms = now_ms()
     await agent_store.save_agent(session, agent, tags_changed)
     await session.commit()

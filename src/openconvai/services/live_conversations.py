@@ -5,7 +5,7 @@ Transport-agnostic: the ElevenLabs WebSocket uses it today; phone transports wil
 
 import logging
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import urlsplit
 
@@ -24,8 +24,9 @@ from openconvai.conversation.overrides import (
 from openconvai.conversation.session import ConversationSession, Pipeline
 from openconvai.conversation.setup import AgentTool, SessionSetup
 from openconvai.conversation.turn_taking import TurnPolicy
+from openconvai.providers.catalog import check_language
+from openconvai.providers.errors import ProviderError
 from openconvai.providers.llm.base import ToolSpec
-from openconvai.providers.registry import ProviderNotAvailable
 from openconvai.providers.tts.base import Voice
 from openconvai.schemas.conversation_config import ConversationalConfig
 from openconvai.schemas.conversations import ConversationInitiationSource
@@ -35,6 +36,7 @@ from openconvai.services import conversations
 from openconvai.services.conversation_auth import verify_conversation_token
 from openconvai.services.conversation_log import StoreConversationLog
 from openconvai.services.errors import ServiceError
+from openconvai.services.provider_access import resolve_access
 from openconvai.store import agents as agent_store
 from openconvai.store import workspaces
 from openconvai.store.text_errors import UNSTORABLE_TEXT_MESSAGE, is_unstorable_text
@@ -124,9 +126,14 @@ async def prepare(state: "AppState", request: ConnectRequest) -> PreparedConvers
     except (OverrideNotAllowed, InvalidOverride) as exc:
         raise ConversationRefused("override_error", str(exc)) from exc
     try:
-        pipeline = state.providers.pipeline_for(config)
-    except ProviderNotAvailable as exc:
-        raise ConversationRefused("llm_error", str(exc), 1011) from exc
+        async with state.database.session() as session:
+            access = await resolve_access(
+                state, session, agent.workspace_id, config["agent"]["prompt"]
+            )
+        pipeline = state.providers.pipeline_for(config, access)
+        await check_language(pipeline, _voice(config), text_only=text_only)
+    except ProviderError as exc:
+        raise ConversationRefused(exc.error_type, exc.message) from exc
     client_values = _object(initiation.get("dynamic_variables"))
     slots = await _admit(state, agent)
     try:
@@ -391,14 +398,8 @@ def _setup(
         system_prompt=system_prompt,
         first_message=first_message,
         llm_model=str(prompt.get("llm")),
-        voice=Voice(
-            voice_id=str(tts["voice_id"]),
-            model_id=str(tts["model_id"]),
-            language=str(agent_config.get("language") or "en"),
-            stability=float(tts.get("stability", 0.5)),
-            speed=float(tts.get("speed", 1.0)),
-            similarity_boost=float(tts.get("similarity_boost", 0.8)),
-        ),
+        voice=_voice(config),
+        voices=_voices(config),
         input_format=AudioFormat.parse(config["asr"]["user_input_audio_format"]),
         output_format=AudioFormat.parse(tts["agent_output_audio_format"]),
         text_only=text_only,
@@ -414,9 +415,43 @@ def _setup(
         silence_end_call_timeout_secs=float(turn.get("silence_end_call_timeout", -1)),
         max_duration_secs=float(conversation.get("max_duration_seconds", 600)),
         ping_interval_secs=state.settings.ping_interval_secs,
+        speculative_replies=state.settings.speculative_replies,
         first_message_interruptible=not agent_config.get(
             "disable_first_message_interruptions", False
         ),
+    )
+
+
+def _voices(config: dict[str, Any]) -> dict[str, Voice]:
+    """`tts.supported_voices` by label, each inheriting what it leaves unset."""
+    base = _voice(config)
+    voices: dict[str, Voice] = {}
+    for entry in config["tts"].get("supported_voices") or ():
+        voices[str(entry["label"])] = replace(
+            base,
+            voice_id=str(entry["voice_id"]),
+            language=str(entry.get("language") or base.language),
+            stability=_or(entry.get("stability"), base.stability),
+            speed=_or(entry.get("speed"), base.speed),
+            similarity_boost=_or(entry.get("similarity_boost"), base.similarity_boost),
+        )
+    return voices
+
+
+def _or(value: Any, default: float) -> float:
+    return float(value) if value is not None else default
+
+
+def _voice(config: dict[str, Any]) -> Voice:
+    tts = config["tts"]
+    return Voice(
+        voice_id=str(tts["voice_id"]),
+        model_id=str(tts["model_id"]),
+        language=str(config["agent"].get("language") or "en"),
+        stability=float(tts.get("stability", 0.5)),
+        speed=float(tts.get("speed", 1.0)),
+        similarity_boost=float(tts.get("similarity_boost", 0.8)),
+        optimize_streaming_latency=int(tts.get("optimize_streaming_latency", 3)),
     )
 
 

@@ -1,7 +1,7 @@
 """The streaming speech-to-text protocol: partial transcripts while the user speaks."""
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from openconvai.providers.vad.base import Frame
 
@@ -23,6 +23,14 @@ class SttStream(Protocol):
         """
         ...
 
+    async def preview(self) -> str | None:
+        """The transcript of the current utterance so far, keeping its audio.
+
+        The session asks at the user's first pause, to start the reply before the turn is
+        over. None when the recognizer cannot tell early (the reply then waits for finish).
+        """
+        ...
+
     def reset(self) -> None:
         """Drop the audio pushed so far (it was noise, not a turn)."""
         ...
@@ -39,4 +47,13 @@ class SpeechToText(Protocol):
         self, *, language: str, keywords: Sequence[str], on_partial: PartialCallback
     ) -> SttStream:
         """A new stream; `on_partial` receives tentative transcripts as they change."""
+        ...
+
+
+@runtime_checkable
+class KnowsLanguages(Protocol):
+    """A recognizer that can say up front which languages it transcribes."""
+
+    def languages(self) -> frozenset[str]:
+        """ISO 639-1 codes it transcribes."""
         ...

@@ -35,6 +35,10 @@ class ToneCodeSttStream:
         self.reset()
         return text
 
+    async def preview(self) -> str | None:
+        """What was decoded so far; the audio stays."""
+        return self._decoder.text()
+
     def reset(self) -> None:
         """Drop what was pushed."""
         self._decoder.reset()

@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from openconvai.providers.vad.base import Frame
 
@@ -17,6 +17,7 @@ class Voice:
     stability: float = 0.5
     speed: float = 1.0
     similarity_boost: float = 0.8
+    optimize_streaming_latency: int = 3
 
 
 class TextToSpeech(Protocol):
@@ -29,4 +30,13 @@ class TextToSpeech(Protocol):
 
     def synthesize(self, text: str, voice: Voice) -> AsyncIterator[Frame]:
         """Audio of `text` in chunks as they are ready (cancelling the iteration stops it)."""
+        ...
+
+
+@runtime_checkable
+class ChecksVoices(Protocol):
+    """A synthesizer that can say up front whether it can speak a voice."""
+
+    async def check(self, voice: Voice) -> None:
+        """Raise `ValueError` (with a message for the user) if it cannot."""
         ...

@@ -1,0 +1,1 @@
+"""The embedded offline models: what they are, where they live, how they get installed."""
