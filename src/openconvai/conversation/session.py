@@ -45,6 +45,7 @@ from openconvai.providers.llm.base import (
     ChatMessage,
     LanguageModel,
     LlmRequest,
+    Prefills,
     TextDelta,
     ToolCall,
     Usage,
@@ -117,6 +118,7 @@ class ConversationSession:
         self._next_ping = self._started_at + setup.ping_interval_secs
         self._tool_waiters: dict[str, asyncio.Future[tuple[str, bool]]] = {}
         self._watchdog: asyncio.Task[None] | None = None
+        self._prefilling: asyncio.Task[None] | None = None
         self._ended = asyncio.Event()
         self._ending = False
 
@@ -133,6 +135,7 @@ class ConversationSession:
         )
         self._log.in_progress()
         self._watchdog = asyncio.create_task(self._watch(), name="conversation-watchdog")
+        self._prefill()
         first = self.setup.first_message
         if first and self.setup.text_only:
             # Nothing to speak: the greeting is whole at once, before any user message.
@@ -157,6 +160,8 @@ class ConversationSession:
             playing.cancel()
         if self._watchdog is not None and self._watchdog is not current:
             self._watchdog.cancel()
+        if self._prefilling is not None:
+            self._prefilling.cancel()
         for waiter in self._tool_waiters.values():
             waiter.cancel()
         await self._stt.aclose()
@@ -241,6 +246,7 @@ class ConversationSession:
         signal = self._turns.update(probability)
         if self._turns.in_utterance:
             if signal is TurnSignal.SPEECH_STARTED:
+                self._prefill()
                 for early in self._preroll:
                     self._stt.push(early)
                 self._preroll.clear()
@@ -301,6 +307,21 @@ class ConversationSession:
         reply.task = asyncio.create_task(self._run_reply(reply, from_audio), name="reply")
 
     # --- speculation ---------------------------------------------------------------------
+
+    def _prefill(self) -> None:
+        """While the user speaks, let a local model evaluate the conversation so far."""
+        llm = self._pipeline.llm
+        if not isinstance(llm, Prefills) or self._reply is not None:
+            return
+        if self._prefilling is not None and not self._prefilling.done():
+            return
+        self._prefilling = asyncio.create_task(self._run_prefill(llm), name="llm-prefill")
+
+    async def _run_prefill(self, llm: Prefills) -> None:
+        try:
+            await llm.prefill(self._llm_request())
+        except Exception as exc:  # only an optimisation: a failure costs nothing else
+            logger.debug("prefill failed: %s", exc)
 
     def _speculate(self, speech_end: float) -> None:
         """The user paused: start replying now, in case this pause ends the turn."""
@@ -468,6 +489,7 @@ class ConversationSession:
             for span in markup.flush() if markup else ():
                 round_text += await self._take_text(reply, span, chunker, segments)
             for segment in chunker.flush():
+                reply.mark("llm_first_segment")
                 segments.put_nowait(segment)
             segments.put_nowait(None)
             if round_text or not calls:

@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -71,4 +71,14 @@ class LanguageModel(Protocol):
 
     def stream(self, request: LlmRequest) -> AsyncIterator[LlmEvent]:
         """The reply as it is generated. Closing the iterator cancels the generation."""
+        ...
+
+
+@runtime_checkable
+class Prefills(Protocol):
+    """A model that can evaluate a prompt ahead of time, so a later request sharing its
+    beginning starts faster (a local model's prefix cache)."""
+
+    async def prefill(self, request: LlmRequest) -> None:
+        """Evaluate the request's messages now; nothing is generated for anyone."""
         ...

@@ -5,7 +5,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 
 from openconvai.providers.errors import ProviderError
-from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest
+from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest, Prefills
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,12 @@ class CascadingLlm:
                 await _close(events)
         assert failure is not None
         raise failure
+
+    async def prefill(self, request: LlmRequest) -> None:
+        """Warm the first model's prefix cache, if it has one."""
+        first = self._models[0]
+        if isinstance(first, Prefills):
+            await first.prefill(request)
 
     async def _next(self, events: AsyncIterator[LlmEvent]) -> LlmEvent | None:
         try:

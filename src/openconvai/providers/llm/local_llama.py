@@ -57,15 +57,19 @@ class LocalLlama:
             compatible=True,
         )
 
+    async def prefill(self, request: LlmRequest) -> None:
+        """Evaluate the conversation so far into the prefix cache (one token generated).
+
+        Called while the user speaks: the reply's request then only adds their words.
+        """
+        local = self._local(request)
+        warm = LlmRequest(model=local.model, messages=local.messages, max_tokens=1, temperature=0.0)
+        async for _event in self._client.stream(warm):
+            pass
+
     async def stream(self, request: LlmRequest) -> AsyncIterator[LlmEvent]:
         """The reply; a leading JSON object becomes a tool call instead of text."""
-        local = LlmRequest(
-            model=self.model_name,
-            messages=_flatten(request.messages, request.tools),
-            temperature=request.temperature,
-            max_tokens=request.max_tokens or _DEFAULT_MAX_TOKENS,
-            extra_body={**request.extra_body, **_grammar(request.tools)},
-        )
+        local = self._local(request)
         events = tool_calls_from_text(
             self._client.stream(local), request.tools, call_id=f"call_{len(request.messages)}"
         )
@@ -74,6 +78,16 @@ class LocalLlama:
                 yield Usage(request.model, event.input_tokens, event.output_tokens)
             else:
                 yield event
+
+    def _local(self, request: LlmRequest) -> LlmRequest:
+        """The request as the embedded model takes it: tools in the prompt, a grammar."""
+        return LlmRequest(
+            model=self.model_name,
+            messages=_flatten(request.messages, request.tools),
+            temperature=request.temperature,
+            max_tokens=request.max_tokens or _DEFAULT_MAX_TOKENS,
+            extra_body={**request.extra_body, **_grammar(request.tools)},
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP client (the llama.cpp server ends with the process)."""

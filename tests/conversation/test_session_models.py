@@ -1,4 +1,4 @@
-"""A provider failing mid-turn: an error event, a spoken apology, and the conversation goes on."""
+"""How the session treats its models: failures mid-turn, stalls, backups, prefix warm-ups."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -102,3 +102,27 @@ async def test_a_stall_mid_reply_becomes_an_error_after_the_timeout() -> None:
     ((_, error),) = h.of(ErrorEvent)
     assert error.error_type == "llm_error" and "3 s" in error.message
     assert [e.text for _, e in h.of(AgentResponse)][-1] == APOLOGY
+
+
+class PrefillingLlm(ScriptedLlm):
+    """A scripted model that notes the prompts it was asked to evaluate ahead of time."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.prefilled: list[list[str]] = []
+
+    async def prefill(self, request: LlmRequest) -> None:
+        self.prefilled.append([message.content for message in request.messages])
+
+
+async def test_a_prefix_cache_is_warmed_at_start_and_when_the_user_starts_speaking() -> None:
+    model = PrefillingLlm()
+    h = await start(model=model, tts_delay_ms=0)
+    await asyncio.sleep(0.1)
+    assert model.prefilled == [["You are a test agent."]]
+    await h.speak("hi")
+    await asyncio.sleep(3)
+    await h.speak("again")
+    await asyncio.sleep(1)
+    # The second warm-up holds the conversation so far, before the user's new words.
+    assert model.prefilled[-1] == ["You are a test agent.", "hi", "You said: hi"]
