@@ -62,10 +62,10 @@ async def test_spoken_turn_order_and_latency() -> None:
     assert partials and all(t < t_final for t, _ in partials)
     assert partials[-1][1].text in {"hell", "hello"}
     t_audio = h.of(AgentAudio)[0][0]
-    # The reply starts speculatively at the first pause (160 ms of silence): first audio is
+    # The reply starts speculatively at the first pause (100 ms of silence): first audio is
     # LLM first token (300 ms) + first clause + TTS (100 ms) after that pause, not after
     # the turn's end, yet never before the turn ended.
-    assert t_audio - spoken_end == pytest.approx(0.16 + 0.3 + 0.05 * 2 + 0.1, abs=0.06)
+    assert t_audio - spoken_end == pytest.approx(0.1 + 0.3 + 0.05 * 2 + 0.1, abs=0.06)
     assert t_audio >= t_final
     ((_, response),) = h.of(AgentResponse)
     assert response.text == "You said: hello"

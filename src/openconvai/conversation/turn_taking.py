@@ -33,7 +33,7 @@ class TurnPolicy:
     end_of_turn_silence_ms: int = 500
     # A pause this long in a confirmed utterance may end the turn: a good moment to start
     # the reply speculatively, and throw it away if the user goes on.
-    pause_ms: int = 160
+    pause_ms: int = 100
 
     @classmethod
     def from_turn_config(cls, turn: dict[str, Any]) -> "TurnPolicy":

@@ -27,7 +27,7 @@ Floats = npt.NDArray[np.float32]
 
 _RATE = 16000
 _MEL_FRAMES_PER_SEC = 100
-_MIN_WINDOW = 1000  # 10 s: shorter windows start to lose words
+_MIN_WINDOW = 800  # 8 s: shorter windows start to lose words
 _MAX_WINDOW = 3000  # Whisper's own 30 s
 _MARGIN = 200  # 2 s of padding after the speech
 _NO_SPEECH = 0.6
