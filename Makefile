@@ -35,3 +35,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/rest_load.py
 	$(BIN)/python bench/conversations.py
 	$(BIN)/python bench/voice_to_voice.py
+	$(BIN)/python bench/cloud_overhead.py
