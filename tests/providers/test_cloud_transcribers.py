@@ -14,7 +14,6 @@ from openconvai.providers.errors import MissingCredentials, ProviderError
 from openconvai.providers.stt.deepgram_live import DeepgramStt, DeepgramSttStream
 from openconvai.providers.stt.openai_transcribe import OpenAiStt, OpenAiSttStream
 from openconvai.providers.vad.base import Frame
-from tests.support.fake_vendors.audio_server import serve_with_websockets
 from tests.support.fake_vendors.deepgram_api import FakeDeepgram
 from tests.support.fake_vendors.openai_audio_api import FakeOpenAiAudio
 from tests.support.fake_vendors.server import serve
@@ -51,7 +50,7 @@ async def until(condition: Callable[[], bool], within: float = 5.0) -> None:
 @pytest.fixture
 def deepgram_fake() -> Iterator[tuple[FakeDeepgram, str]]:
     fake = FakeDeepgram(script=("Hello there, I need a table.", "For two people.", "Thanks."))
-    with serve_with_websockets(fake.app) as url:
+    with serve(fake.app, websockets=True) as url:
         yield fake, url
 
 

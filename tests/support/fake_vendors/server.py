@@ -11,8 +11,12 @@ from starlette.types import ASGIApp
 
 
 @contextmanager
-def serve(app: ASGIApp) -> Iterator[str]:
-    """Serve `app` while the block runs; yields its base URL (`http://127.0.0.1:PORT`)."""
+def serve(app: ASGIApp, *, websockets: bool = False) -> Iterator[str]:
+    """Serve `app` while the block runs; yields its base URL (`http://127.0.0.1:PORT`).
+
+    `websockets` serves WebSocket routes too, with the sans-I/O implementation (the
+    legacy one is deprecated and would warn).
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -20,7 +24,7 @@ def serve(app: ASGIApp) -> Iterator[str]:
     config = uvicorn.Config(
         app,
         lifespan="off",
-        ws="none",
+        ws="websockets-sansio" if websockets else "none",
         log_config=None,
         log_level="warning",
         access_log=False,
