@@ -21,6 +21,7 @@ from openconvai.api import (
 from openconvai.api.body_limit import BodySizeLimitMiddleware
 from openconvai.api.errors import install_error_handlers
 from openconvai.api.query_params import single_query_values
+from openconvai.conversation.events import EndReason
 from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox, load_or_create_key
 from openconvai.security.signed_urls import load_or_create_signing_key
@@ -31,7 +32,7 @@ from openconvai.settings import Settings
 from openconvai.state import AppState
 from openconvai.store import migrate
 from openconvai.store.database import Database
-from openconvai.transports import elevenlabs_ws
+from openconvai.transports.elevenlabs import socket as elevenlabs_socket
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
         try:
             yield
         finally:
-            await state.live.end_all("server shutting down", close_code=1001)
+            await state.live.end_all(EndReason.SHUTDOWN)
             await providers.aclose()
             await admission.close()
             await database.close()
@@ -98,7 +99,7 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
     app.include_router(conversations.router)
     app.include_router(conversation_auth.router)
     app.include_router(llm_usage.router)
-    app.include_router(elevenlabs_ws.router)
+    app.include_router(elevenlabs_socket.router)
     return app
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openconvai.app import create_app
+from openconvai.conversation.events import EndReason
 from openconvai.models.catalog import EMBEDDED_MODELS, REQUIRED, EmbeddedModel
 from openconvai.models.install import InstallError, assemble, install_packages
 from openconvai.services import api_keys
@@ -71,7 +72,7 @@ class GracefulServer(uvicorn.Server):
             server.close()
         state = getattr(self._application.state, "openconvai", None)
         if state is not None:
-            await state.live.end_all("server shutting down", close_code=1001)
+            await state.live.end_all(EndReason.SHUTDOWN)
         await super().shutdown(sockets)
 
 

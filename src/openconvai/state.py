@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox
 from openconvai.services.admission import Admission, LocalAdmission
-from openconvai.services.live_conversations import LiveConversations
+from openconvai.services.live_registry import LiveConversations
 from openconvai.settings import Settings
 from openconvai.store.database import Database
 

@@ -4,14 +4,14 @@ from typing import Any
 
 import pytest
 
-from openconvai.conversation.overrides import (
+from openconvai.schemas.conversation_config import ConversationalConfig
+from openconvai.schemas.platform_settings import ConversationInitiationClientDataConfig
+from openconvai.services.overrides import (
     InvalidOverride,
     OverrideNotAllowed,
     apply_client_llm_extra_body,
     apply_overrides,
 )
-from openconvai.schemas.conversation_config import ConversationalConfig
-from openconvai.schemas.platform_settings import ConversationInitiationClientDataConfig
 
 JsonDict = dict[str, Any]
 

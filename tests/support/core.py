@@ -14,15 +14,17 @@ import numpy as np
 from openconvai.audio.formats import AudioFormat
 from openconvai.conversation.events import CoreEvent
 from openconvai.conversation.log import LoggedTurn
-from openconvai.conversation.session import ConversationSession, Pipeline
+from openconvai.conversation.session import ConversationSession
 from openconvai.conversation.setup import SessionSetup
 from openconvai.providers import tone_code
 from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest, Usage
 from openconvai.providers.llm.scripted import ScriptedLlm
+from openconvai.providers.pipeline import Pipeline
 from openconvai.providers.stt.scripted import ToneCodeStt
 from openconvai.providers.tts.base import TextToSpeech, Voice
 from openconvai.providers.tts.scripted import ToneCodeTts
 from openconvai.providers.vad.energy import EnergyVad
+from openconvai.tools.registry import default_registry
 
 ALL_EVENTS = frozenset(
     {
@@ -101,7 +103,7 @@ class Harness:
 
     async def send_audio(self, samples: np.ndarray) -> None:
         for start in range(0, samples.size, 320):
-            await self.session.push_audio(samples[start : start + 320].astype("<i2").tobytes())
+            await self.session.push_audio(samples[start : start + 320].astype(np.int16))
             await asyncio.sleep(0.02)
 
 
@@ -118,7 +120,6 @@ def make_setup(**changes: Any) -> SessionSetup:
         output_format=AudioFormat.parse("pcm_16000"),
         client_events=ALL_EVENTS,
         turn_timeout_secs=-1,
-        ping_interval_secs=1000,
     )
     return replace(base, **changes)
 
@@ -153,6 +154,8 @@ async def start(
     async def emit(event: CoreEvent) -> None:
         events.append((loop.time() - t0, event))
 
-    session = ConversationSession(setup or make_setup(), pipeline, emit, log)
+    session = ConversationSession(
+        setup or make_setup(), pipeline, emit, log, tools=default_registry()
+    )
     await session.start()
     return Harness(session, llm, log, events, t0)

@@ -1,7 +1,11 @@
 """What the conversation core emits. Transports encode these into their wire format."""
 
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any, ClassVar, Literal
+
+import numpy as np
+import numpy.typing as npt
 
 
 @dataclass(frozen=True)
@@ -23,11 +27,20 @@ class ConversationStarted(CoreEvent):
 
 @dataclass(frozen=True)
 class AgentAudio(CoreEvent):
-    """A chunk of the agent's speech, already in the output format."""
+    """A chunk of the agent's speech: mono int16 PCM at `sample_rate`, of response `event_id`.
+
+    The transport encodes it for its wire; a chunk of a new `event_id` starts a new response.
+    """
 
     client_event: ClassVar[str | None] = "audio"
-    audio: bytes
+    audio: npt.NDArray[np.int16]
     event_id: int
+    sample_rate: int = 16000
+
+    @property
+    def duration_secs(self) -> float:
+        """How long the chunk plays."""
+        return self.audio.size / self.sample_rate
 
 
 @dataclass(frozen=True)
@@ -86,15 +99,6 @@ class Interruption(CoreEvent):
 
 
 @dataclass(frozen=True)
-class Ping(CoreEvent):
-    """Keep-alive; `ping_ms` is the last measured round trip."""
-
-    client_event: ClassVar[str | None] = "ping"
-    event_id: int
-    ping_ms: int | None
-
-
-@dataclass(frozen=True)
 class ClientToolCall(CoreEvent):
     """The agent asks the client to run one of its tools."""
 
@@ -136,13 +140,25 @@ class ErrorEvent(CoreEvent):
     details: dict[str, Any] = field(default_factory=dict)
 
 
+class EndReason(Enum):
+    """Why a conversation ended; the value is the stored termination reason.
+
+    Each transport maps it to its own wire (a WebSocket close code, a SIP BYE, ...).
+    """
+
+    CLIENT_DISCONNECTED = "client disconnected"
+    END_CALL = "end_call tool was called"
+    MAX_DURATION = "max_duration_exceeded"
+    SILENCE_TIMEOUT = "silence_end_call_timeout"
+    SHUTDOWN = "server shutting down"
+
+
 @dataclass(frozen=True)
 class ConversationEnded(CoreEvent):
-    """The conversation is over; the transport closes with `close_code`."""
+    """The conversation is over; the transport closes its connection."""
 
-    reason: str
-    close_code: int = 1000
+    reason: EndReason
 
 
 # Sent whatever the agent's `client_events` list says: the protocol cannot work without them.
-ALWAYS_SENT = frozenset({"conversation_initiation_metadata", "ping", "error", "client_tool_call"})
+ALWAYS_SENT = frozenset({"conversation_initiation_metadata", "error", "client_tool_call"})

@@ -8,6 +8,24 @@ from openconvai.providers.vad.base import Frame
 
 
 @dataclass
+class ToolCallRecord:
+    """One tool call of an agent turn and, once it is known, its outcome."""
+
+    request_id: str
+    tool_name: str
+    arguments: dict[str, Any]
+    tool_type: str | None = None
+    result: str | None = None
+    is_error: bool = False
+    latency_secs: float | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Whether the call has a result (or an error)."""
+        return self.result is not None
+
+
+@dataclass
 class LoggedTurn:
     """One finished transcript entry."""
 
@@ -17,8 +35,7 @@ class LoggedTurn:
     interrupted: bool = False
     original_message: str | None = None
     source_medium: Literal["audio", "text"] | None = None
-    tool_calls: list[dict[str, Any]] = field(default_factory=list)
-    tool_results: list[dict[str, Any]] = field(default_factory=list)
+    tool_calls: list[ToolCallRecord] = field(default_factory=list)
     event_id: int | None = None
 
 

@@ -46,7 +46,6 @@ class SessionSetup:
     turn_timeout_secs: float = 7.0
     silence_end_call_timeout_secs: float = -1.0
     max_duration_secs: float = 600.0
-    ping_interval_secs: float = 5.0
     first_message_interruptible: bool = True
     speculative_replies: bool = True
     # `tts.supported_voices` by label: text the LLM wraps in <Label>...</Label> is said by it.

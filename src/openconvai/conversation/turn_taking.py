@@ -5,7 +5,6 @@ Pure and frame-driven (no clock, no I/O): feed it one VAD probability per 20 ms 
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any
 
 
 class TurnSignal(Enum):
@@ -36,9 +35,8 @@ class TurnPolicy:
     pause_ms: int = 100
 
     @classmethod
-    def from_turn_config(cls, turn: dict[str, Any]) -> "TurnPolicy":
-        """The policy an agent's `conversation_config.turn` asks for."""
-        eagerness = str(turn.get("turn_eagerness") or "normal")
+    def from_eagerness(cls, eagerness: str) -> "TurnPolicy":
+        """The policy of an agent's `turn.turn_eagerness` (an unknown value: normal)."""
         return cls(end_of_turn_silence_ms=_SILENCE_MS_BY_EAGERNESS.get(eagerness, 500))
 
 

@@ -17,7 +17,6 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from openconvai.conversation.session import Pipeline
 from openconvai.providers.access import Access, Vendor
 from openconvai.providers.errors import MissingCredentials, ProviderError
 from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest, Usage
@@ -25,6 +24,7 @@ from openconvai.providers.llm.cascade import CascadingLlm
 from openconvai.providers.llm.scripted import ScriptedLlm
 from openconvai.providers.llm.vendors import cloud_route
 from openconvai.providers.local import LocalModels
+from openconvai.providers.pipeline import Pipeline
 from openconvai.providers.stt.base import KnowsLanguages, SpeechToText
 from openconvai.providers.stt.scripted import ToneCodeStt
 from openconvai.providers.tts.base import ChecksVoices, TextToSpeech, Voice

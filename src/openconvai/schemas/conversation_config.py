@@ -74,6 +74,7 @@ ASRProvider: TypeAlias = Literal[
     "elevenlabs", "realtime_scribe_v1", "scribe_realtime", "scribe_v2_turbo"
 ]
 TurnMode: TypeAlias = Literal["silence", "turn"]
+TurnEagerness: TypeAlias = Literal["patient", "normal", "eager"]
 
 # The first four are the OA enum; the rest are SDK 2.78 additions.
 TTSModel: TypeAlias = Literal[
@@ -274,6 +275,10 @@ class TurnConfig(ContractModel):
         default=-1.0, description="Seconds of user silence before ending the call; -1 never"
     )
     mode: TurnMode = Field(default="turn", description="The mode of turn detection")
+    # SDK 2.78 only.
+    turn_eagerness: TurnEagerness = Field(
+        default="normal", description="How soon a pause ends the user's turn"
+    )
 
 
 # --- TTS ----------------------------------------------------------------------------------
@@ -500,6 +505,10 @@ class AgentConfig(ContractModel):
         default="", description="What the agent says first; if empty it waits for the user"
     )
     language: str = Field(default="en", description="Language of the agent, for ASR and TTS")
+    # SDK 2.78 only.
+    disable_first_message_interruptions: bool = Field(
+        default=False, description="If true, the user cannot interrupt the first message"
+    )
     dynamic_variables: DynamicVariablesConfig = Field(default_factory=DynamicVariablesConfig)
     prompt: PromptAgent = Field(default_factory=PromptAgent)
 

@@ -6,6 +6,7 @@ never waits for the database.
 """
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, Literal
@@ -15,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openconvai.analysis import usage as token_usage
 from openconvai.analysis.usage import ModelTokens
 from openconvai.audio.call_recording import WavCallRecorder
-from openconvai.conversation.log import LoggedTurn
+from openconvai.conversation.log import LoggedTurn, ToolCallRecord
 from openconvai.providers.llm.base import Usage
 from openconvai.services import conversations
 from openconvai.store.database import Database
@@ -139,9 +140,33 @@ def _entry(turn: LoggedTurn, produced: ModelTokens) -> conversations.TranscriptE
             "interrupted": turn.interrupted,
             "original_message": turn.original_message,
             "source_medium": turn.source_medium,
-            "tool_calls": turn.tool_calls,
-            "tool_results": turn.tool_results,
+            "tool_calls": [_tool_call(call) for call in turn.tool_calls],
+            "tool_results": [_tool_result(call) for call in turn.tool_calls if call.answered],
             "event_id": turn.event_id,
             "llm_usage": token_usage.to_json(produced) if produced else None,
         }
     )
+
+
+def _tool_call(call: ToolCallRecord) -> dict[str, Any]:
+    """The transcript's `tool_calls` item of a call."""
+    return {
+        "type": call.tool_type,
+        "request_id": call.request_id,
+        "tool_name": call.tool_name,
+        "params_as_json": json.dumps(call.arguments, separators=(",", ":")),
+        "tool_has_been_called": True,
+    }
+
+
+def _tool_result(call: ToolCallRecord) -> dict[str, Any]:
+    """The transcript's `tool_results` item of an answered call."""
+    return {
+        "type": call.tool_type,
+        "request_id": call.request_id,
+        "tool_name": call.tool_name,
+        "result_value": call.result,
+        "is_error": call.is_error,
+        "tool_has_been_called": True,
+        "tool_latency_secs": round(call.latency_secs or 0.0, 4),
+    }

@@ -1,22 +1,28 @@
 """The vendor keys a workspace's conversations use: settings first, then its secrets."""
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openconvai.providers.access import SECRET_NAMES, VENDORS, Access, Vendor, settings_access
-from openconvai.providers.catalog import ProviderAccess
+from openconvai.providers.catalog import ProviderAccess, ProviderCatalog
 from openconvai.providers.errors import ProviderError
+from openconvai.security.encryption import SecretBox
 from openconvai.services.errors import ServiceError
+from openconvai.settings import Settings
 from openconvai.store import secrets as secret_store
 
-if TYPE_CHECKING:
-    from openconvai.state import AppState
+
+class KeyHolder(Protocol):
+    """Where vendor keys come from: the server's settings and the workspace's secrets."""
+
+    settings: Settings
+    secret_box: SecretBox
 
 
 async def resolve_access(
-    state: "AppState", session: AsyncSession, workspace_id: str, prompt: dict[str, Any]
+    state: KeyHolder, session: AsyncSession, workspace_id: str, prompt: dict[str, Any]
 ) -> ProviderAccess:
     """Every vendor's access for the workspace, and the agent's custom LLM endpoint."""
     vendors: dict[Vendor, Access] = {}
@@ -47,7 +53,7 @@ async def resolve_access(
 
 
 async def _reference(
-    state: "AppState", session: AsyncSession, workspace_id: str, value: Any
+    state: KeyHolder, session: AsyncSession, workspace_id: str, value: Any
 ) -> str | None:
     """A literal, a workspace secret (`{"secret_id"}`) or an env var (`{"env_var_label"}`)."""
     if value is None or isinstance(value, str):
@@ -70,8 +76,14 @@ def _base_url(url: str) -> str:
     return url.removesuffix("/chat/completions")
 
 
+class CredentialChecker(KeyHolder, Protocol):
+    """Key sources plus the providers that say which keys an agent needs."""
+
+    providers: ProviderCatalog
+
+
 async def require_credentials(
-    state: "AppState", session: AsyncSession, workspace_id: str, config: dict[str, Any]
+    state: CredentialChecker, session: AsyncSession, workspace_id: str, config: dict[str, Any]
 ) -> None:
     """Refuse (400) an agent config whose LLM or voice needs a key that is not configured."""
     try:

@@ -1,4 +1,8 @@
-"""The ElevenLabs conversation WebSocket's JSON messages, both ways (websocket.md §3-4)."""
+"""The ElevenLabs conversation WebSocket's JSON messages, both ways (websocket.md §3-4).
+
+Pure: client frames decode into typed inputs, core events encode into frames, and each
+`EndReason` has its close code. No socket, no state.
+"""
 
 import base64
 import binascii
@@ -7,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from openconvai.conversation.events import (
-    AgentAudio,
     AgentChatResponsePart,
     AgentResponse,
     AgentResponseCorrection,
@@ -15,26 +18,47 @@ from openconvai.conversation.events import (
     ClientToolCall,
     ConversationStarted,
     CoreEvent,
+    EndReason,
     ErrorEvent,
     Interruption,
-    Ping,
     TentativeUserTranscript,
     UserTranscript,
     VadScore,
 )
 
+# The close code of each way a conversation ends; anything else closes normally.
+_CLOSE_CODES = {EndReason.SHUTDOWN: 1001}
+
+
+def close_code(reason: EndReason) -> int:
+    """The WebSocket close code for a conversation that ended for `reason`."""
+    return _CLOSE_CODES.get(reason, 1000)
+
+
+def _dumps(message: dict[str, Any]) -> str:
+    return json.dumps(message, separators=(",", ":"))
+
+
+def encode_audio(audio: bytes, event_id: int) -> str:
+    """An `audio` frame: agent audio already in the conversation's output format."""
+    payload = {"audio_base_64": base64.b64encode(audio).decode(), "event_id": event_id}
+    return _dumps({"type": "audio", "audio_event": payload})
+
+
+def encode_ping(event_id: int, ping_ms: int | None) -> str:
+    """A keep-alive `ping`; `ping_ms` is the last measured round trip."""
+    return _dumps({"type": "ping", "ping_event": {"event_id": event_id, "ping_ms": ping_ms}})
+
 
 def encode_event(event: CoreEvent) -> str | None:
-    """The JSON text frame for a core event; None for events with no wire form."""
+    """The JSON text frame for a core event; None for events with no frame of their own
+    (agent audio, which needs the connection's encoder, and the end, which is a close)."""
     message = _message(event)
-    return None if message is None else json.dumps(message, separators=(",", ":"))
+    return None if message is None else _dumps(message)
 
 
 def _message(event: CoreEvent) -> dict[str, Any] | None:
     match event:
-        case AgentAudio(audio=audio, event_id=event_id):
-            payload = {"audio_base_64": base64.b64encode(audio).decode(), "event_id": event_id}
-            return {"type": "audio", "audio_event": payload}
         case UserTranscript(text=text, event_id=event_id):
             body = {"user_transcript": text, "event_id": event_id}
             return {"type": "user_transcript", "user_transcription_event": body}
@@ -56,8 +80,6 @@ def _message(event: CoreEvent) -> dict[str, Any] | None:
             return {"type": "agent_chat_response_part", "text_response_part": body}
         case Interruption(event_id=event_id):
             return {"type": "interruption", "interruption_event": {"event_id": event_id}}
-        case Ping(event_id=event_id, ping_ms=ping_ms):
-            return {"type": "ping", "ping_event": {"event_id": event_id, "ping_ms": ping_ms}}
         case ClientToolCall(tool_name=name, tool_call_id=call_id, parameters=params, event_id=eid):
             body = {
                 "tool_name": name,
@@ -120,18 +142,90 @@ class InvalidClientMessage(ValueError):
 
 @dataclass(frozen=True)
 class AudioChunk:
-    """`{"user_audio_chunk": base64}`."""
+    """`{"user_audio_chunk": base64}`: user audio in the conversation's input format."""
 
     audio: bytes
 
 
 @dataclass(frozen=True)
-class ClientMessage:
-    """Any typed client message, validated enough to dispatch."""
+class Initiation:
+    """`conversation_initiation_client_data`, as the client sent it."""
 
-    type: str
     body: dict[str, Any]
 
+
+@dataclass(frozen=True)
+class EnclaveSetup:
+    """`enclave_setup_config`: a self-hosted client's whole agent, before the initiation."""
+
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Pong:
+    """The answer to our `ping` with `event_id`."""
+
+    event_id: int
+
+
+@dataclass(frozen=True)
+class UserMessage:
+    """A typed user turn (`user_message`, or the text of a `multimodal_message`)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ContextualUpdate:
+    """Information for the agent that asks for no reply."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class UserActivity:
+    """The user is there (typing, say)."""
+
+
+@dataclass(frozen=True)
+class ClientToolResult:
+    """The client's answer to a `client_tool_call`."""
+
+    tool_call_id: str
+    result: str
+    is_error: bool
+
+
+FeedbackScore = Literal["like", "dislike"] | None
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The user rated response `event_id`."""
+
+    event_id: int
+    score: FeedbackScore
+
+
+@dataclass(frozen=True)
+class Unhandled:
+    """A known message of a flow this server does not run (nothing to do)."""
+
+    type: str
+
+
+ClientInput = (
+    AudioChunk
+    | Initiation
+    | EnclaveSetup
+    | Pong
+    | UserMessage
+    | ContextualUpdate
+    | UserActivity
+    | ClientToolResult
+    | Feedback
+    | Unhandled
+)
 
 KNOWN_TYPES = frozenset(
     {
@@ -149,7 +243,7 @@ KNOWN_TYPES = frozenset(
 )
 
 
-def decode_client_message(text: str | bytes) -> AudioChunk | ClientMessage:
+def decode_client_message(text: str | bytes) -> ClientInput:
     """Parse one client frame; `InvalidClientMessage` says what is wrong with it."""
     try:
         message = json.loads(text)
@@ -170,15 +264,52 @@ def decode_client_message(text: str | bytes) -> AudioChunk | ClientMessage:
         raise InvalidClientMessage("message has no type")
     if kind not in KNOWN_TYPES:
         raise InvalidClientMessage(f"unknown message type {kind!r}")
-    return ClientMessage(kind, message)
+    return _typed(kind, message)
 
 
-def text_field(body: dict[str, Any], name: str) -> str:
-    """A required string field of a client message."""
+def _typed(kind: str, body: dict[str, Any]) -> ClientInput:
+    match kind:
+        case "conversation_initiation_client_data":
+            return Initiation(body)
+        case "enclave_setup_config":
+            return EnclaveSetup(body)
+        case "pong":
+            return Pong(_int(body, "event_id"))
+        case "user_message":
+            return UserMessage(_text(body, "text"))
+        case "multimodal_message":
+            text = body.get("text")
+            if isinstance(text, dict) and isinstance(text.get("text"), str):
+                return UserMessage(text["text"])
+            return Unhandled(kind)
+        case "contextual_update":
+            return ContextualUpdate(_text(body, "text"))
+        case "user_activity":
+            return UserActivity()
+        case "client_tool_result":
+            result = body.get("result")
+            return ClientToolResult(
+                _text(body, "tool_call_id"),
+                result if isinstance(result, str) else json.dumps(result),
+                bool(body.get("is_error", False)),
+            )
+        case "feedback":
+            score = body.get("score")
+            if score not in ("like", "dislike", None):
+                raise InvalidClientMessage("feedback score must be like, dislike or null")
+            return Feedback(_int(body, "event_id"), score)
+    return Unhandled(kind)
+
+
+def _text(body: dict[str, Any], name: str) -> str:
     value = body.get(name)
     if not isinstance(value, str):
         raise InvalidClientMessage(f"{body.get('type')} needs a string {name!r}")
     return value
 
 
-FeedbackScore = Literal["like", "dislike"] | None
+def _int(body: dict[str, Any], name: str) -> int:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidClientMessage(f"{body.get('type')} needs a number {name!r}")
+    return int(value)

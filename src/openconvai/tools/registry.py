@@ -1,0 +1,47 @@
+"""The tool dispatcher: the runner for each contract tool type."""
+
+import logging
+
+from openconvai.conversation.setup import AgentTool, ToolType
+from openconvai.conversation.tool_port import ToolCallContext, ToolOutcome
+from openconvai.providers.llm.base import ToolCall
+from openconvai.tools.base import ToolRunner
+from openconvai.tools.client import ClientToolRunner
+from openconvai.tools.system import SystemToolRunner
+
+logger = logging.getLogger(__name__)
+
+
+class ToolRegistry:
+    """Dispatches each call to the runner of its tool's type (a `ToolDispatcher`)."""
+
+    def __init__(self, runners: dict[ToolType, ToolRunner] | None = None) -> None:
+        self._runners: dict[ToolType, ToolRunner] = dict(runners or {})
+
+    def register(self, kind: ToolType, runner: ToolRunner) -> None:
+        """Serve tools of `kind` with `runner` (replacing any before)."""
+        self._runners[kind] = runner
+
+    async def run(
+        self, call: ToolCall, tool: AgentTool | None, context: ToolCallContext
+    ) -> ToolOutcome:
+        """Run one call; a missing tool, an unserved kind or a failure is an error outcome."""
+        if tool is None:
+            return ToolOutcome(f"There is no tool called {call.name}.", is_error=True)
+        runner = self._runners.get(tool.type)
+        if runner is None:
+            return ToolOutcome(
+                f"Tools of type {tool.type} are not available in this conversation.",
+                is_error=True,
+            )
+        try:
+            return await runner.run(call, tool, context)
+        except Exception as exc:
+            # A tool's bug must not leave the conversation waiting: the LLM hears of it.
+            logger.exception("tool %s failed", call.name)
+            return ToolOutcome(f"The tool {call.name} failed: {exc}", is_error=True)
+
+
+def default_registry() -> ToolRegistry:
+    """Every kind of tool this server runs."""
+    return ToolRegistry({"client": ClientToolRunner(), "system": SystemToolRunner()})
