@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openconvai.conversation.session import Pipeline
 from openconvai.providers.catalog import check_language
 from openconvai.providers.errors import ProviderError
 from openconvai.providers.llm.base import ChatMessage, LlmRequest, TextDelta, ToolCall, ToolSpec
 from openconvai.providers.local import LocalModels
+from openconvai.providers.pipeline import Pipeline
 from openconvai.providers.tts.base import Voice
 from openconvai.providers.vad.energy import EnergyVad
 from openconvai.settings import Settings

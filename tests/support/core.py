@@ -14,11 +14,12 @@ import numpy as np
 from openconvai.audio.formats import AudioFormat
 from openconvai.conversation.events import CoreEvent
 from openconvai.conversation.log import LoggedTurn
-from openconvai.conversation.session import ConversationSession, Pipeline
+from openconvai.conversation.session import ConversationSession
 from openconvai.conversation.setup import SessionSetup
 from openconvai.providers import tone_code
 from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest, Usage
 from openconvai.providers.llm.scripted import ScriptedLlm
+from openconvai.providers.pipeline import Pipeline
 from openconvai.providers.stt.scripted import ToneCodeStt
 from openconvai.providers.tts.base import TextToSpeech, Voice
 from openconvai.providers.tts.scripted import ToneCodeTts

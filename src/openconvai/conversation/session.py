@@ -10,7 +10,6 @@ import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from openconvai.audio.codec import InputDecoder, OutputEncoder
@@ -43,16 +42,14 @@ from openconvai.conversation.voice_markup import VoiceMarkupSplitter, VoiceSpan,
 from openconvai.providers.errors import ProviderError
 from openconvai.providers.llm.base import (
     ChatMessage,
-    LanguageModel,
     LlmRequest,
     Prefills,
     TextDelta,
     ToolCall,
     Usage,
 )
-from openconvai.providers.stt.base import SpeechToText
-from openconvai.providers.tts.base import TextToSpeech
-from openconvai.providers.vad.base import Frame, VoiceActivityDetector
+from openconvai.providers.pipeline import Pipeline as Pipeline
+from openconvai.providers.vad.base import Frame
 
 logger = logging.getLogger(__name__)
 timings_logger = logging.getLogger("openconvai.turn_timings")
@@ -66,16 +63,6 @@ _MAX_TOOL_ROUNDS = 5
 _REENGAGE_PROMPT = (
     "The user has not said anything for a while. Check briefly whether they are still there."
 )
-
-
-@dataclass(frozen=True)
-class Pipeline:
-    """The providers one conversation uses (shared instances)."""
-
-    vad: VoiceActivityDetector
-    stt: SpeechToText
-    llm: LanguageModel
-    tts: TextToSpeech
 
 
 class ConversationSession:

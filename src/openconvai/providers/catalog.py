@@ -17,7 +17,6 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any, TypeVar
 
-from openconvai.conversation.session import Pipeline
 from openconvai.providers.access import Access, Vendor
 from openconvai.providers.errors import MissingCredentials, ProviderError
 from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest, Usage
@@ -25,12 +24,22 @@ from openconvai.providers.llm.cascade import CascadingLlm
 from openconvai.providers.llm.scripted import ScriptedLlm
 from openconvai.providers.llm.vendors import cloud_route
 from openconvai.providers.local import LocalModels
-from openconvai.providers.stt.base import KnowsLanguages, SpeechToText
+from openconvai.providers.pipeline import Pipeline, check_language
+from openconvai.providers.stt.base import SpeechToText
 from openconvai.providers.stt.scripted import ToneCodeStt
-from openconvai.providers.tts.base import ChecksVoices, TextToSpeech, Voice
+from openconvai.providers.tts.base import TextToSpeech
 from openconvai.providers.tts.scripted import ToneCodeTts
 from openconvai.providers.vad.energy import EnergyVad
 from openconvai.settings import Settings
+
+__all__ = [
+    "LOCAL_WHEN_UNKEYED",
+    "NO_ACCESS",
+    "ProviderAccess",
+    "ProviderCatalog",
+    "RenamedModel",
+    "check_language",
+]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -275,22 +284,6 @@ class RenamedModel:
                 yield Usage(request.model, event.input_tokens, event.output_tokens)
             else:
                 yield event
-
-
-async def check_language(pipeline: Pipeline, voice: Voice, *, text_only: bool) -> None:
-    """Refuse, before the conversation starts, a language the pipeline cannot hear or speak."""
-    language = (voice.language or "en").split("-")[0].lower()
-    stt = pipeline.stt
-    if not text_only and isinstance(stt, KnowsLanguages) and language not in stt.languages():
-        raise ProviderError(
-            "value_error",
-            f"the local speech recognizer does not understand {voice.language!r}",
-        )
-    if isinstance(pipeline.tts, ChecksVoices) and not text_only:
-        try:
-            await pipeline.tts.check(voice)
-        except ValueError as exc:
-            raise ProviderError("value_error", str(exc)) from exc
 
 
 def _require_key(name: str, access: ProviderAccess) -> tuple[Vendor, str, Access] | None:
