@@ -5,8 +5,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openconvai.providers.access import SECRET_NAMES, VENDORS, Access, Vendor, settings_access
-from openconvai.providers.catalog import ProviderAccess
+from openconvai.providers.access import (
+    SECRET_NAMES,
+    VENDORS,
+    Access,
+    ProviderAccess,
+    Vendor,
+    settings_access,
+)
 from openconvai.providers.errors import ProviderError
 from openconvai.services.errors import ServiceError
 from openconvai.store import secrets as secret_store
