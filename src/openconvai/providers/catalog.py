@@ -11,7 +11,6 @@ which keeps the platform usable (and testable) before `openconvai models install
 """
 
 import logging
-from typing import Any
 
 from openconvai.providers.access import NO_ACCESS, ProviderAccess
 from openconvai.providers.llm.base import LanguageModel
@@ -23,6 +22,7 @@ from openconvai.providers.shared_clients import SharedClients
 from openconvai.providers.stt.registry import SttRegistry
 from openconvai.providers.tts.registry import OPENAI_VOICE_PREFIX, TtsRegistry
 from openconvai.providers.vad.registry import VadRegistry
+from openconvai.schemas.conversation_config import ConversationalConfig
 from openconvai.settings import Settings
 
 __all__ = [
@@ -56,7 +56,7 @@ class ProviderCatalog:
             self.local.preload()
 
     def pipeline_for(
-        self, conversation_config: dict[str, Any], access: ProviderAccess = NO_ACCESS
+        self, conversation_config: ConversationalConfig, access: ProviderAccess = NO_ACCESS
     ) -> Pipeline:
         """The providers an (effective) agent config gets; `ProviderError` if it cannot run."""
         if self.settings.scripted_providers:
@@ -67,21 +67,23 @@ class ProviderCatalog:
             vad=self.vad.detector(),
             stt=self.stt.for_setting(self.settings.asr_provider, access),
             llm=self.llm_for(conversation_config, access),
-            tts=self.tts.for_voice(str(conversation_config["tts"]["voice_id"]), access),
+            tts=self.tts.for_voice(conversation_config.tts.voice_id, access),
         )
 
-    def llm_for(self, conversation_config: dict[str, Any], access: ProviderAccess) -> LanguageModel:
+    def llm_for(
+        self, conversation_config: ConversationalConfig, access: ProviderAccess
+    ) -> LanguageModel:
         """The agent's LLM with its backups; `MissingCredentials` when its vendor has no key."""
-        return self.llm.for_prompt(conversation_config["agent"]["prompt"], access)
+        return self.llm.for_prompt(conversation_config.agent.prompt, access)
 
     def check_credentials(
-        self, conversation_config: dict[str, Any], access: ProviderAccess
+        self, conversation_config: ConversationalConfig, access: ProviderAccess
     ) -> None:
         """Raise `MissingCredentials` if the agent's LLM or voice needs a key nobody set."""
         if self.settings.scripted_providers:
             return
-        self.llm.check_prompt(conversation_config["agent"]["prompt"], access)
-        self.tts.check_voice(str(conversation_config["tts"]["voice_id"]), access)
+        self.llm.check_prompt(conversation_config.agent.prompt, access)
+        self.tts.check_voice(conversation_config.tts.voice_id, access)
 
     async def aclose(self) -> None:
         """Close the SDK clients' connection pools (the process is stopping)."""

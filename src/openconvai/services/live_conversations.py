@@ -130,7 +130,7 @@ async def prepare(state: "AppState", request: ConnectRequest) -> PreparedConvers
             access = await resolve_access(
                 state, session, agent.workspace_id, config["agent"]["prompt"]
             )
-        pipeline = state.providers.pipeline_for(config, access)
+        pipeline = state.providers.pipeline_for(ConversationalConfig.model_validate(config), access)
         await check_language(pipeline, _voice(config), text_only=text_only)
     except ProviderError as exc:
         raise ConversationRefused(exc.error_type, exc.message) from exc

@@ -14,6 +14,7 @@ from openconvai.providers.access import (
     settings_access,
 )
 from openconvai.providers.errors import ProviderError
+from openconvai.schemas.conversation_config import ConversationalConfig
 from openconvai.services.errors import ServiceError
 from openconvai.store import secrets as secret_store
 
@@ -77,11 +78,12 @@ def _base_url(url: str) -> str:
 
 
 async def require_credentials(
-    state: "AppState", session: AsyncSession, workspace_id: str, config: dict[str, Any]
+    state: "AppState", session: AsyncSession, workspace_id: str, config: ConversationalConfig
 ) -> None:
     """Refuse (400) an agent config whose LLM or voice needs a key that is not configured."""
     try:
-        access = await resolve_access(state, session, workspace_id, config["agent"]["prompt"])
+        prompt = config.agent.prompt.model_dump(mode="json")
+        access = await resolve_access(state, session, workspace_id, prompt)
         state.providers.check_credentials(config, access)
     except ProviderError as exc:
         raise ServiceError("missing_credentials", exc.message) from exc

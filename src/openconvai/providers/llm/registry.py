@@ -12,7 +12,6 @@
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from openconvai.providers.access import VENDOR_NAMES, Access, ProviderAccess, Vendor
 from openconvai.providers.errors import MissingCredentials, ProviderError
@@ -23,6 +22,7 @@ from openconvai.providers.llm.scripted import ScriptedLlm
 from openconvai.providers.llm.vendors import LlmVendor, cloud_route
 from openconvai.providers.local import LocalModels
 from openconvai.providers.shared_clients import SharedClients
+from openconvai.schemas.conversation_config import PromptAgent
 from openconvai.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -86,45 +86,43 @@ class LlmRegistry:
             token_ms=settings.scripted_llm_token_ms,
         )
 
-    def for_prompt(self, prompt: Mapping[str, Any], access: ProviderAccess) -> LanguageModel:
+    def for_prompt(self, prompt: PromptAgent, access: ProviderAccess) -> LanguageModel:
         """The agent's LLM with its backups; `MissingCredentials` when its vendor has no key.
 
         `agent.prompt.backup_llm_config` (as the SDK sends it) picks the backups: `disabled`,
         `override` with an `order` of model names (those without a key are skipped), or
         `default`: the embedded model, when the agent's own model is a cloud one.
         """
-        name = str(prompt.get("llm"))
-        custom = bool(prompt.get("custom_llm")) or name == CUSTOM_LLM
+        custom = uses_custom_llm(prompt)
         if custom:
-            model_id = (prompt.get("custom_llm") or {}).get("model_id") or CUSTOM_LLM
-            primary = self.custom(str(model_id), access)
+            model_id = (prompt.custom_llm.model_id if prompt.custom_llm else None) or CUSTOM_LLM
+            primary = self.custom(model_id, access)
         else:
-            primary = self.named(name, access)
+            primary = self.named(prompt.llm, access)
         backups: list[LanguageModel] = []
-        backup_config = prompt.get("backup_llm_config") or {}
-        preference = backup_config.get("preference", "default")
+        preference, order = _backup_llm_config(prompt)
         if preference == "override":
-            for backup in backup_config.get("order") or ():
+            for backup in order:
                 try:
-                    backups.append(self.named(str(backup), access))
+                    backups.append(self.named(backup, access))
                 except MissingCredentials as exc:
                     logger.info("backup LLM skipped: %s", exc.message)
         elif preference != "disabled":
             local = self._local.llm()
             if local is not None and primary is not local:
                 backups.append(local)
-        timeout = prompt.get("cascade_timeout_seconds") or self._settings.llm_timeout_secs
+        extra = prompt.model_extra or {}
+        timeout = extra.get("cascade_timeout_seconds") or self._settings.llm_timeout_secs
         return CascadingLlm(
             [primary, *(b for b in backups if b is not primary)],
             timeout_secs=float(timeout),
             error_type="custom_llm_error" if custom else "llm_error",
         )
 
-    def check_prompt(self, prompt: Mapping[str, Any], access: ProviderAccess) -> None:
+    def check_prompt(self, prompt: PromptAgent, access: ProviderAccess) -> None:
         """Raise `MissingCredentials` if the agent's LLM needs a key nobody set."""
-        name = str(prompt.get("llm"))
-        if not prompt.get("custom_llm") and name != CUSTOM_LLM:
-            self._route(name, access)
+        if not uses_custom_llm(prompt):
+            self._route(prompt.llm, access)
 
     def named(self, name: str, access: ProviderAccess) -> LanguageModel:
         """The model an `agent.prompt.llm` name (other than `custom-llm`) runs on."""
@@ -160,6 +158,22 @@ class LlmRegistry:
         if name in LOCAL_WHEN_UNKEYED:
             return None
         raise MissingCredentials(_missing_key(name, vendor))
+
+
+def uses_custom_llm(prompt: PromptAgent) -> bool:
+    """Whether the agent's own server answers: `llm` is `custom-llm` or `custom_llm` is set."""
+    return prompt.custom_llm is not None or prompt.llm == CUSTOM_LLM
+
+
+def _backup_llm_config(prompt: PromptAgent) -> tuple[str, tuple[str, ...]]:
+    """The preference and `order` of `backup_llm_config`, a field the contract snapshot does
+    not list (so it arrives as an extra field, as the SDK sends it)."""
+    extra = prompt.model_extra or {}
+    config = extra.get("backup_llm_config") or {}
+    if not isinstance(config, Mapping):
+        return "default", ()
+    order = config.get("order") or ()
+    return str(config.get("preference", "default")), tuple(str(name) for name in order)
 
 
 def _missing_key(llm: str, vendor: Vendor) -> str:
