@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openconvai.app import create_app
 from openconvai.conversation.events import EndReason
-from openconvai.models.catalog import EMBEDDED_MODELS, REQUIRED, EmbeddedModel
-from openconvai.models.install import InstallError, assemble, install_packages
+from openconvai.model_store.catalog import EMBEDDED_MODELS, REQUIRED, EmbeddedModel
+from openconvai.model_store.install import InstallError, assemble, install_packages
 from openconvai.services import api_keys
 from openconvai.services.errors import ServiceError
 from openconvai.settings import Settings

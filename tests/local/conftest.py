@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from openconvai.models.catalog import REQUIRED
+from openconvai.model_store.catalog import REQUIRED
 from openconvai.settings import Settings
 from tests.support.missing import missing
 from tests.support.speech import espeak_available

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from openconvai.models.catalog import QWEN_05B
+from openconvai.model_store.catalog import QWEN_05B
 from openconvai.settings import Settings
 from tests.conftest import ADMIN_KEY
 from tests.support.live_server import LiveServer, live_server

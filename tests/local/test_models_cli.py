@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from openconvai.cli import app
-from openconvai.models.gguf import read_metadata
+from openconvai.model_store.gguf import read_metadata
 
 pytestmark = pytest.mark.slow
 

@@ -40,3 +40,29 @@ def settings_access(settings: Settings, vendor: Vendor) -> Access:
         api_key=key.get_secret_value() if key is not None else None,
         base_url=getattr(settings, f"{vendor}_base_url"),
     )
+
+
+# How messages about a missing key name each vendor.
+VENDOR_NAMES: dict[Vendor, str] = {
+    "openai": "OpenAI",
+    "anthropic": "Anthropic",
+    "google": "Google (Gemini)",
+    "elevenlabs": "ElevenLabs",
+    "deepgram": "Deepgram",
+}
+
+
+class ProviderAccess:
+    """The vendor accounts one workspace may use, from settings or its secrets."""
+
+    def __init__(self, vendors: dict[Vendor, Access], custom_llm: Access | None = None):
+        self._vendors = vendors
+        self.custom_llm = custom_llm
+
+    def vendor(self, vendor: Vendor) -> Access | None:
+        """The vendor's access if it has a key."""
+        access = self._vendors.get(vendor)
+        return access if access is not None and access.api_key else None
+
+
+NO_ACCESS = ProviderAccess({})

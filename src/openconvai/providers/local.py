@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from openconvai.models.catalog import PIPER_JOE, QWEN_05B, SILERO_VAD, WHISPER_BASE, models_dir
+from openconvai.model_store.catalog import PIPER_JOE, QWEN_05B, SILERO_VAD, WHISPER_BASE, models_dir
 from openconvai.providers.inference import InferencePool
 from openconvai.settings import Settings
 

@@ -33,7 +33,7 @@ from openconvai.store.models import Agent
 DEFAULT_AGENT_NAME = "New agent"
 
 # Checks a complete conversation config can run here (keys for its models): raises if not.
-ConfigCheck = Callable[[AsyncSession, str, dict[str, Any]], Awaitable[None]]
+ConfigCheck = Callable[[AsyncSession, str, ConversationalConfig], Awaitable[None]]
 
 # Every caller of a workspace acts as its admin: workspaces have no finer roles yet.
 _ACCESS = ResourceAccessInfo(is_creator=True, creator_name="", creator_email="", role="admin")
@@ -54,7 +54,7 @@ async def create_agent(
     )
     await require_existing_secrets(session, workspace_id, conversation_config, platform_settings)
     if check is not None:
-        await check(session, workspace_id, conversation_config)
+        await check(session, workspace_id, body.conversation_config)
     now = now_ms()
     agent = Agent(
         id=new_id("agent"),
@@ -112,7 +112,8 @@ async def update_agent(
         session, workspace_id, agent.conversation_config, agent.platform_settings
     )
     if check is not None and sent.get("conversation_config") is not None:
-        await check(session, workspace_id, agent.conversation_config)
+        effective = ConversationalConfig.model_validate(agent.conversation_config)
+        await check(session, workspace_id, effective)
     agent.updated_at_ms = now_ms()
     await agent_store.save_agent(session, agent, tags_changed)
     await session.commit()

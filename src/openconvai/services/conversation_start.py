@@ -100,7 +100,7 @@ async def prepare(deps: ConversationDeps, request: StartRequest) -> PreparedConv
             access = await resolve_access(
                 deps, session, agent.workspace_id, raw_config["agent"]["prompt"]
             )
-        pipeline = deps.providers.pipeline_for(raw_config, access)
+        pipeline = deps.providers.pipeline_for(config, access)
         await check_language(pipeline, agent_voice(config), text_only=text_only)
     except ProviderError as exc:
         raise ConversationRefused(exc.error_type, exc.message) from exc

@@ -5,9 +5,17 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openconvai.providers.access import SECRET_NAMES, VENDORS, Access, Vendor, settings_access
-from openconvai.providers.catalog import ProviderAccess, ProviderCatalog
+from openconvai.providers.access import (
+    SECRET_NAMES,
+    VENDORS,
+    Access,
+    ProviderAccess,
+    Vendor,
+    settings_access,
+)
+from openconvai.providers.catalog import ProviderCatalog
 from openconvai.providers.errors import ProviderError
+from openconvai.schemas.conversation_config import ConversationalConfig
 from openconvai.security.encryption import SecretBox
 from openconvai.services.errors import ServiceError
 from openconvai.settings import Settings
@@ -83,11 +91,12 @@ class CredentialChecker(KeyHolder, Protocol):
 
 
 async def require_credentials(
-    state: CredentialChecker, session: AsyncSession, workspace_id: str, config: dict[str, Any]
+    state: CredentialChecker, session: AsyncSession, workspace_id: str, config: ConversationalConfig
 ) -> None:
     """Refuse (400) an agent config whose LLM or voice needs a key that is not configured."""
     try:
-        access = await resolve_access(state, session, workspace_id, config["agent"]["prompt"])
+        prompt = config.agent.prompt.model_dump(mode="json")
+        access = await resolve_access(state, session, workspace_id, prompt)
         state.providers.check_credentials(config, access)
     except ProviderError as exc:
         raise ServiceError("missing_credentials", exc.message) from exc

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from openconvai.models.catalog import EmbeddedModel, package_file
+from openconvai.model_store.catalog import EmbeddedModel, package_file
 from openconvai.settings import Settings
 
 # Called with (bytes done, bytes in all) while joining, for a progress bar.
