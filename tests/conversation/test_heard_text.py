@@ -103,11 +103,6 @@ def test_a_segment_not_begun_ends_what_was_heard() -> None:
     assert heard_text(segments, 5.0) == FIRST
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: a complete segment with no audio (a sentence the voice said as silence) "
-    "stops heard_text, so the segments played after it are dropped from what was heard",
-)
 def test_a_silent_segment_between_two_heard_ones_is_skipped() -> None:
     segments = [
         SpokenSegment(FIRST, 1.0, complete=True),

@@ -8,7 +8,6 @@ and TURN_ENDED or NOISE_DISCARDED on the 25th (500 ms).
 
 import math
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from hypothesis import given
@@ -187,17 +186,15 @@ def test_a_custom_threshold_moves_the_edge() -> None:
 @pytest.mark.parametrize(
     ("turn", "silence_ms"),
     [
-        ({"turn_eagerness": "eager"}, 300),
-        ({"turn_eagerness": "normal"}, 500),
-        ({"turn_eagerness": "patient"}, 900),
-        ({"turn_eagerness": "impatient"}, 500),  # unknown: normal
-        ({"turn_eagerness": None}, 500),
-        ({"turn_eagerness": ""}, 500),
-        ({}, 500),
+        ("eager", 300),
+        ("normal", 500),
+        ("patient", 900),
+        ("impatient", 500),  # unknown: normal
+        ("", 500),
     ],
 )
-def test_policy_from_turn_config(turn: dict[str, Any], silence_ms: int) -> None:
-    policy = TurnPolicy.from_turn_config(turn)
+def test_policy_from_eagerness(turn: str, silence_ms: int) -> None:
+    policy = TurnPolicy.from_eagerness(turn)
     assert policy.end_of_turn_silence_ms == silence_ms
     # Eagerness changes only when a turn ends.
     defaults = TurnPolicy()
@@ -209,7 +206,7 @@ def test_policy_from_turn_config(turn: dict[str, Any], silence_ms: int) -> None:
 
 @pytest.mark.parametrize(("eagerness", "last_frame"), [("eager", 24), ("patient", 54)])
 def test_eagerness_decides_the_frame_that_ends_the_turn(eagerness: str, last_frame: int) -> None:
-    policy = TurnPolicy.from_turn_config({"turn_eagerness": eagerness})
+    policy = TurnPolicy.from_eagerness(eagerness)
     audio = frames((SPEECH, 10), (SILENCE, 60))
     # 300 ms = 15 silent frames; 900 ms = 45.
     assert run(TurnDetector(policy), audio) == [

@@ -32,7 +32,13 @@ def heard_text(segments: list[SpokenSegment], heard_secs: float) -> str:
     remaining = heard_secs
     for segment in segments:
         length = segment.expected_secs
-        if remaining <= 0 or length <= 0:
+        if remaining <= 0:
+            break
+        if length <= 0:
+            # Text the voice said as silence ("..."): nothing to hear, what follows counts.
+            if segment.complete:
+                heard.append(segment.text)
+                continue
             break
         # A millisecond of slack: clocks and sums of chunk lengths differ in the last bits.
         if remaining >= length - 0.001:

@@ -17,7 +17,8 @@ class RealtimePacer:
 
     @property
     def started_at(self) -> float | None:
-        """Loop time when the first chunk left (playback start), if any has."""
+        """Loop time playback would have started at, had it run without a gap (None before
+        the first chunk): `started_at + sent_secs` is when the audio sent so far ends."""
         return self._started
 
     async def before_send(self, chunk_secs: float) -> None:
@@ -27,6 +28,11 @@ class RealtimePacer:
         if self._started is None:
             self._started = now
         ahead = self.sent_secs - (now - self._started)
+        if ahead < 0:
+            # Sending paused (a slow sentence, a tool call) and the listener heard it all:
+            # that silence is no playback, so the clock restarts where the audio ended.
+            self._started -= ahead
+            ahead = 0.0
         if ahead > self._lead:
             await asyncio.sleep(ahead - self._lead)
         self.sent_secs += chunk_secs
