@@ -3,10 +3,10 @@
 import socket
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from openconvai.analysis.pricing import ModelPrice
 
@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         True,
         description="Accept self-hosted mode: a client sending the whole agent config in an "
         "`enclave_setup_config` message, with no agent stored here.",
+    )
+    outbound_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (comma-separated CIDRs, e.g. `10.20.0.0/16,::1/128`) that "
+        "workspace-supplied URLs (webhooks, MCP servers, custom LLMs, ...) may reach although "
+        "they are loopback, private, link-local, CGNAT or cloud metadata addresses; default "
+        "none, only public addresses.",
     )
     redis_url: str | None = Field(
         None,
@@ -175,6 +182,14 @@ class Settings(BaseSettings):
         description="LLM prices that replace or extend the built-in list prices, as JSON: "
         '{"model": {"input": USD per 1M input tokens, "output": USD per 1M output tokens}}.',
     )
+
+    @field_validator("outbound_allowed_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        """`OPENCONVAI_OUTBOUND_ALLOWED_NETWORKS` is a comma-separated list, not JSON."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_node_id(self) -> str:

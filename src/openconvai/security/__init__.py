@@ -1,1 +1,1 @@
-"""Identifiers, API key hashing and encryption of secrets at rest."""
+"""Identifiers, API key hashing, encryption of secrets at rest, and the outbound-URL guard."""
