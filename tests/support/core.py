@@ -24,6 +24,8 @@ from openconvai.providers.stt.scripted import ToneCodeStt
 from openconvai.providers.tts.base import TextToSpeech, Voice
 from openconvai.providers.tts.scripted import ToneCodeTts
 from openconvai.providers.vad.energy import EnergyVad
+from openconvai.schemas.conversation_config import ConversationalConfig
+from openconvai.services.session_setup import SetupInputs, build_setup
 from openconvai.tools.registry import default_registry
 
 ALL_EVENTS = frozenset(
@@ -108,16 +110,23 @@ class Harness:
 
 
 def make_setup(**changes: Any) -> SessionSetup:
-    """A setup for the scripted pipeline, 16 kHz PCM both ways, every event enabled."""
-    base = SessionSetup(
+    """A default agent's setup for the scripted pipeline, 16 kHz PCM both ways, every event
+    enabled; built the way conversation start builds it, so its defaults are the schema's."""
+    config = ConversationalConfig.model_validate(
+        {"agent": {"prompt": {"prompt": "You are a test agent."}}}
+    )
+    inputs = SetupInputs(
         conversation_id="conv_test",
         agent_id="agent_test",
-        system_prompt="You are a test agent.",
-        first_message="",
+        text_only=False,
+        llm_extra_body={},
+        client_values={},
+        speculative_replies=True,
+    )
+    base = replace(
+        build_setup(config, inputs),
         llm_model="scripted",
         voice=Voice(voice_id="v", model_id="m"),
-        input_format=AudioFormat.parse("pcm_16000"),
-        output_format=AudioFormat.parse("pcm_16000"),
         client_events=ALL_EVENTS,
         turn_timeout_secs=-1,
     )

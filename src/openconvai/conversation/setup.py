@@ -1,6 +1,6 @@
 """Everything a conversation needs to run, resolved before it starts."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from openconvai.audio.formats import AudioFormat
@@ -34,22 +34,24 @@ class SessionSetup:
     voice: Voice
     input_format: AudioFormat
     output_format: AudioFormat
-    text_only: bool = False
-    language: str = "en"
-    asr_keywords: tuple[str, ...] = ()
-    client_events: frozenset[str] = frozenset()
-    temperature: float | None = None
-    max_tokens: int | None = None
-    llm_extra_body: dict[str, Any] = field(default_factory=dict)
-    tools: tuple[AgentTool, ...] = ()
-    turn_policy: TurnPolicy = field(default_factory=TurnPolicy)
-    turn_timeout_secs: float = 7.0
-    silence_end_call_timeout_secs: float = -1.0
-    max_duration_secs: float = 600.0
-    first_message_interruptible: bool = True
-    speculative_replies: bool = True
+    # Every field below comes from the agent's validated config (its defaults live in
+    # `schemas/`), the client's overrides or the server's settings: none has a default here.
+    text_only: bool
+    language: str
+    asr_keywords: tuple[str, ...]
+    client_events: frozenset[str]
+    temperature: float | None
+    max_tokens: int | None
+    llm_extra_body: dict[str, Any]
+    tools: tuple[AgentTool, ...]
+    turn_policy: TurnPolicy
+    turn_timeout_secs: float
+    silence_end_call_timeout_secs: float
+    max_duration_secs: float
+    first_message_interruptible: bool
+    speculative_replies: bool
     # `tts.supported_voices` by label: text the LLM wraps in <Label>...</Label> is said by it.
-    voices: dict[str, Voice] = field(default_factory=dict)
+    voices: dict[str, Voice]
     # Spoken when a provider fails mid-reply, so the user is not left in silence.
     fallback_message: str = "Sorry, I had a problem answering. Could you say that again?"
 
