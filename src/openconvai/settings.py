@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         description="Start replying at the user's first pause (discarded if they go on): "
         "faster replies, at the cost of LLM tokens spent on discarded starts.",
     )
+    max_tool_rounds: int = Field(
+        5,
+        ge=0,
+        le=50,
+        description="Tool-call rounds per agent turn; after them the LLM answers without tools.",
+    )
 
     # --- the embedded offline pipeline ---
     local_models: bool = Field(

@@ -9,7 +9,7 @@ from openconvai.conversation.events import ALWAYS_SENT, CoreEvent, EndReason
 from openconvai.conversation.log import CallRecorder, ConversationLog, LoggedTurn
 from openconvai.conversation.reply import Reply
 from openconvai.conversation.setup import SessionSetup
-from openconvai.conversation.tool_port import ClientResults, ToolDispatcher
+from openconvai.conversation.tool_port import ClientAnswers, ToolDispatcher, Variables
 from openconvai.providers.llm.base import ChatMessage, LlmRequest
 from openconvai.providers.pipeline import Pipeline
 from openconvai.providers.stt.base import SttStream
@@ -31,6 +31,7 @@ class CoreContext:
         recorder: CallRecorder | None,
         tools: ToolDispatcher,
         stt: SttStream,
+        secret: Callable[[str], Awaitable[str]],
     ) -> None:
         self.setup = setup
         self.pipeline = pipeline
@@ -39,7 +40,11 @@ class CoreContext:
         self.recorder = recorder
         self.tools = tools
         self.stt = stt
-        self.client_results = ClientResults()
+        self.secret = secret
+        self.client_results: ClientAnswers[tuple[str, bool]] = ClientAnswers()
+        self.approvals: ClientAnswers[bool] = ClientAnswers()
+        # The dynamic variables as they stand: tools' assignments update them.
+        self.variables: Variables = dict(setup.variables)
         self.loop = asyncio.get_running_loop()
         self.started_at = self.loop.time()
         self.last_activity = self.started_at
@@ -75,14 +80,14 @@ class CoreContext:
         if user:
             self.last_user_activity = now
 
-    def llm_request(self) -> LlmRequest:
-        """The request for the LLM's next generation."""
+    def llm_request(self, with_tools: bool = True) -> LlmRequest:
+        """The request for the LLM's next generation (`with_tools` False: offer none)."""
         setup = self.setup
         system = [ChatMessage("system", setup.system_prompt)] if setup.system_prompt else []
         return LlmRequest(
             model=setup.llm_model,
             messages=[*system, *self.messages],
-            tools=[tool.spec for tool in setup.tools],
+            tools=[tool.spec for tool in setup.tools] if with_tools else [],
             temperature=setup.temperature,
             max_tokens=setup.max_tokens,
             extra_body=setup.llm_extra_body,

@@ -110,6 +110,17 @@ class ClientToolCall(CoreEvent):
 
 
 @dataclass(frozen=True)
+class AgentToolRequest(CoreEvent):
+    """A tool the server runs (webhook, system, MCP) has been called."""
+
+    client_event: ClassVar[str | None] = "agent_tool_request"
+    tool_name: str
+    tool_call_id: str
+    tool_type: str
+    event_id: int
+
+
+@dataclass(frozen=True)
 class AgentToolResponse(CoreEvent):
     """A tool the agent called has answered."""
 
@@ -119,6 +130,57 @@ class AgentToolResponse(CoreEvent):
     tool_type: str
     is_error: bool
     event_id: int
+
+
+@dataclass(frozen=True)
+class AgentToolResponseFullPayload(CoreEvent):
+    """A tool's answer with its whole result, for clients that ask for it."""
+
+    client_event: ClassVar[str | None] = "agent_tool_response_full_payload"
+    tool_name: str
+    tool_call_id: str
+    tool_type: str
+    is_error: bool
+    event_id: int
+    full_tool_result: str
+
+
+McpCallState = Literal["loading", "awaiting_approval", "success", "failure"]
+
+
+@dataclass(frozen=True)
+class McpToolCall(CoreEvent):
+    """Where a call of an MCP server's tool stands."""
+
+    client_event: ClassVar[str | None] = "mcp_tool_call"
+    service_id: str
+    tool_call_id: str
+    tool_name: str
+    tool_description: str | None
+    parameters: dict[str, Any]
+    timestamp: str
+    state: McpCallState
+    approval_timeout_secs: float | None = None
+    result: tuple[dict[str, Any], ...] | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class McpIntegrationStatus:
+    """One MCP server of the agent, as discovered at the start."""
+
+    integration_id: str
+    integration_type: str
+    is_connected: bool
+    tool_count: int
+
+
+@dataclass(frozen=True)
+class McpConnectionStatus(CoreEvent):
+    """The agent's MCP servers: connected or not, and how many tools each offers."""
+
+    client_event: ClassVar[str | None] = "mcp_connection_status"
+    integrations: tuple[McpIntegrationStatus, ...]
 
 
 @dataclass(frozen=True)
@@ -161,4 +223,6 @@ class ConversationEnded(CoreEvent):
 
 
 # Sent whatever the agent's `client_events` list says: the protocol cannot work without them.
-ALWAYS_SENT = frozenset({"conversation_initiation_metadata", "error", "client_tool_call"})
+ALWAYS_SENT = frozenset(
+    {"conversation_initiation_metadata", "error", "client_tool_call", "mcp_tool_call"}
+)

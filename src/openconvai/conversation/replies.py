@@ -9,21 +9,24 @@ from openconvai.conversation.context import CoreContext
 from openconvai.conversation.events import (
     AgentResponse,
     AgentResponseCorrection,
+    AgentToolRequest,
+    AgentToolResponse,
+    AgentToolResponseFullPayload,
     ErrorEvent,
     Interruption,
     UserTranscript,
 )
 from openconvai.conversation.log import ToolCallRecord
 from openconvai.conversation.reply import Reply, ReplyKind, ReplyPhase
+from openconvai.conversation.setup import AgentTool
 from openconvai.conversation.speech_out import ReplyOutput, RoundText, Segments
-from openconvai.conversation.tool_port import ToolCallContext
+from openconvai.conversation.tool_port import ToolCallContext, ToolOutcome
 from openconvai.conversation.voice_markup import VoiceMarkupSplitter, VoiceSpan, split_voice_markup
 from openconvai.providers.errors import ProviderError
 from openconvai.providers.llm.base import ChatMessage, TextDelta, ToolCall, Usage
 
 logger = logging.getLogger(__name__)
 
-MAX_TOOL_ROUNDS = 5
 _REENGAGE_PROMPT = (
     "The user has not said anything for a while. Check briefly whether they are still there."
 )
@@ -166,16 +169,20 @@ class ReplyRunner:
         """LLM rounds until the model is done (or a tool ends the turn)."""
         if reply.kind == "reengage":
             self._ctx.messages.append(ChatMessage("system", _REENGAGE_PROMPT))
-        for _ in range(MAX_TOOL_ROUNDS):
+        rounds = 0
+        while True:
             ending = reply.then_end is not None
-            calls = await self._stream_round(reply)
-            if not calls or ending:
+            # Past the round limit the model must answer with what it has: no tools offered.
+            with_tools = rounds < self._ctx.setup.max_tool_rounds
+            calls = await self._stream_round(reply, with_tools=with_tools)
+            if not calls or ending or not with_tools:
                 # After end_call the model has had its round to say goodbye.
                 return
+            rounds += 1
             if not await self._run_tools(reply, calls):
                 return
 
-    async def _stream_round(self, reply: Reply) -> list[ToolCall]:
+    async def _stream_round(self, reply: Reply, *, with_tools: bool = True) -> list[ToolCall]:
         ctx = self._ctx
         segments: Segments = asyncio.Queue()
         markup = VoiceMarkupSplitter(ctx.setup.voices) if ctx.setup.voices else None
@@ -186,13 +193,13 @@ class ReplyRunner:
         )
         try:
             try:
-                async for event in ctx.pipeline.llm.stream(ctx.llm_request()):
+                async for event in ctx.pipeline.llm.stream(ctx.llm_request(with_tools)):
                     if isinstance(event, TextDelta):
                         reply.mark("llm_first_token")
                         spans = markup.push(event.text) if markup else [VoiceSpan(None, event.text)]
                         for span in spans:
                             await round_text.take(span)
-                    elif isinstance(event, ToolCall):
+                    elif isinstance(event, ToolCall) and with_tools:
                         calls.append(event)
                     elif isinstance(event, Usage):
                         ctx.log.usage(event)
@@ -216,36 +223,94 @@ class ReplyRunner:
         return calls
 
     async def _run_tools(self, reply: Reply, calls: list[ToolCall]) -> bool:
-        """Run a round's calls and put their results in the model's context.
-
-        False when a tool ended the turn (the LLM is not asked again).
+        """Run a round's calls (at once, when there are several) and put their results in
+        the model's context. False when a tool ended the turn (the LLM is not asked again).
         """
         ctx = self._ctx
         # Tools act on the world: never before the user's turn is really over.
         await reply.wait_released()
+        tools = [ctx.setup.tool(call.name) for call in calls]
+        filler = None
+        if any(tool is not None and tool.force_pre_tool_speech for tool in tools):
+            # Said while the tools run, so a slow one is not met with silence.
+            filler = asyncio.create_task(self._pre_tool_speech(reply), name="pre-tool-speech")
+        records = [
+            ToolCallRecord(
+                call.id, call.name, call.arguments, tool_type=tool.type if tool else None
+            )
+            for call, tool in zip(calls, tools, strict=True)
+        ]
+        reply.tool_calls.extend(records)
+        reply.tools_running += 1
+        if any(tool is not None and tool.disable_interruptions for tool in tools):
+            reply.uninterruptible += 1
+        try:
+            outcomes = await asyncio.gather(
+                *(
+                    self._run_tool(reply, c, t, r)
+                    for c, t, r in zip(calls, tools, records, strict=True)
+                )
+            )
+            if filler is not None:
+                await filler
+        finally:
+            if filler is not None and not filler.done():
+                filler.cancel()
+            reply.tools_running -= 1
+            if any(tool is not None and tool.disable_interruptions for tool in tools):
+                reply.uninterruptible -= 1
+        go_on = True
+        for call, outcome in zip(calls, outcomes, strict=True):
+            if outcome.then_end is not None:
+                reply.then_end = outcome.then_end
+            go_on = go_on and outcome.continue_reply
+            ctx.variables.update(outcome.variable_updates)
+            ctx.messages.append(ChatMessage("tool", outcome.result, tool_call_id=call.id))
+        return go_on
+
+    async def _run_tool(
+        self, reply: Reply, call: ToolCall, tool: AgentTool | None, record: ToolCallRecord
+    ) -> ToolOutcome:
+        ctx = self._ctx
+        server_side = tool is not None and tool.type != "client"
+        kind = tool.type if tool is not None else "system"
+        if server_side:
+            await ctx.emit(AgentToolRequest(call.name, call.id, kind, reply.event_id))
         context = ToolCallContext(
             conversation_id=ctx.setup.conversation_id,
             agent_id=ctx.setup.agent_id,
             event_id=reply.event_id,
             emit=ctx.emit,
             client_results=ctx.client_results,
+            approvals=ctx.approvals,
+            variables=dict(ctx.variables),
+            secret=ctx.secret,
         )
-        go_on = True
-        for call in calls:
-            tool = ctx.setup.tool(call.name)
-            record = ToolCallRecord(
-                call.id, call.name, call.arguments, tool_type=tool.type if tool else None
+        started = time.perf_counter()
+        outcome = await ctx.tools.run(call, tool, context)
+        record.result, record.is_error = outcome.result, outcome.is_error
+        record.latency_secs = time.perf_counter() - started
+        if server_side:
+            await ctx.emit(
+                AgentToolResponse(call.name, call.id, kind, outcome.is_error, reply.event_id)
             )
-            reply.tool_calls.append(record)
-            started = time.perf_counter()
-            outcome = await ctx.tools.run(call, tool, context)
-            record.result, record.is_error = outcome.result, outcome.is_error
-            record.latency_secs = time.perf_counter() - started
-            if outcome.then_end is not None:
-                reply.then_end = outcome.then_end
-            go_on = go_on and outcome.continue_reply
-            ctx.messages.append(ChatMessage("tool", outcome.result, tool_call_id=call.id))
-        return go_on
+            await ctx.emit(
+                AgentToolResponseFullPayload(
+                    call.name, call.id, kind, outcome.is_error, reply.event_id,
+                    full_tool_result=outcome.full_result or outcome.result,
+                )
+            )  # fmt: skip
+        return outcome
+
+    async def _pre_tool_speech(self, reply: Reply) -> None:
+        """Say a short filler before a slow tool, unless the model already said something."""
+        if reply.text.strip():
+            return
+        filler = self._ctx.setup.pre_tool_speech
+        reply.text = filler
+        if self._ctx.setup.text_only:
+            return
+        await self.out.speak(reply, filler)
 
     async def _finish(self, reply: Reply) -> None:
         ctx = self._ctx

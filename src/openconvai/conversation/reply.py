@@ -45,6 +45,9 @@ class Reply:
     # Set by a tool (end_call): how the conversation ends once this reply has been heard.
     then_end: EndReason | None = None
     context_start: int = 0
+    # Tool rounds running now, and how many of them the user may not interrupt.
+    tools_running: int = 0
+    uninterruptible: int = 0
     speculation_start: int = 0
     user_text: str | None = None
     task: asyncio.Task[None] | None = None

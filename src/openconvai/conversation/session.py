@@ -9,6 +9,7 @@ close codes are the transport's.
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Awaitable, Callable
 from typing import Literal
 
 from openconvai.audio.framing import FrameSplitter
@@ -17,6 +18,7 @@ from openconvai.conversation.events import (
     AgentResponse,
     ConversationEnded,
     ConversationStarted,
+    CoreEvent,
     EndReason,
     TentativeUserTranscript,
     UserTranscript,
@@ -27,7 +29,7 @@ from openconvai.conversation.replies import ReplyRunner
 from openconvai.conversation.setup import SessionSetup
 from openconvai.conversation.speculation import Speculation
 from openconvai.conversation.timers import Watchdog
-from openconvai.conversation.tool_port import ToolDispatcher
+from openconvai.conversation.tool_port import ToolDispatcher, no_secrets
 from openconvai.conversation.turn_taking import TurnDetector, TurnSignal
 from openconvai.providers.llm.base import ChatMessage
 from openconvai.providers.pipeline import Pipeline
@@ -49,12 +51,13 @@ class ConversationSession:
         recorder: CallRecorder | None = None,
         *,
         tools: ToolDispatcher,
+        secret: Callable[[str], Awaitable[str]] = no_secrets,
     ) -> None:
         self.setup = setup
         stt = pipeline.stt.stream(
             language=setup.language, keywords=setup.asr_keywords, on_partial=self._on_partial
         )
-        self._ctx = ctx = CoreContext(setup, pipeline, emit, log, recorder, tools, stt)
+        self._ctx = ctx = CoreContext(setup, pipeline, emit, log, recorder, tools, stt, secret)
         ctx.end = self.end
         self._replies = ReplyRunner(ctx)
         self._speculation = Speculation(ctx, self._replies)
@@ -110,6 +113,7 @@ class ConversationSession:
             self._watching.cancel()
         self._speculation.cancel()
         ctx.client_results.cancel_all()
+        ctx.approvals.cancel_all()
         await ctx.stt.aclose()
         await ctx.log.close(
             failed=failed, termination_reason=reason.value, duration_secs=int(ctx.elapsed())
@@ -162,7 +166,15 @@ class ConversationSession:
 
     def client_tool_result(self, tool_call_id: str, result: str, is_error: bool) -> None:
         """The client's answer to a `client_tool_call`."""
-        self._ctx.client_results.deliver(tool_call_id, result, is_error)
+        self._ctx.client_results.deliver(tool_call_id, (result, is_error))
+
+    def mcp_tool_approval(self, tool_call_id: str, approved: bool) -> None:
+        """The client's decision on an MCP call awaiting approval."""
+        self._ctx.approvals.deliver(tool_call_id, approved)
+
+    async def announce(self, event: CoreEvent) -> None:
+        """Send an event that something outside the core learnt (MCP servers at the start)."""
+        await self._ctx.emit(event)
 
     def feedback(self, event_id: int, score: Literal["like", "dislike"] | None) -> None:
         """The user rated a response."""
@@ -220,7 +232,11 @@ class ConversationSession:
 
     def _interruptible(self) -> bool:
         reply = self._ctx.reply
-        return reply is None or reply.kind != "fixed" or self.setup.first_message_interruptible
+        if reply is None:
+            return True
+        if reply.uninterruptible:
+            return False  # a tool that asked not to be interrupted is running
+        return reply.kind != "fixed" or self.setup.first_message_interruptible
 
     def _on_partial(self, text: str) -> None:
         # Called from inside `push`; the frame loop emits it right after.

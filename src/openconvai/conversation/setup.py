@@ -20,6 +20,12 @@ class AgentTool:
     expects_response: bool = False
     response_timeout_secs: float = 20.0
     system_tool_type: str | None = None
+    # The tool's whole validated config, for the runner of its kind (the core never reads it).
+    config: object = None
+    # The user may not interrupt the agent while this tool runs.
+    disable_interruptions: bool = False
+    # The agent says a short filler before the tool runs.
+    force_pre_tool_speech: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,14 @@ class SessionSetup:
     max_duration_secs: float
     first_message_interruptible: bool
     speculative_replies: bool
+    # Tool rounds per turn before the LLM must answer without tools.
+    max_tool_rounds: int
+    # The conversation's dynamic variables when it starts (tools may change them later).
+    variables: dict[str, str | int | float | bool]
     # `tts.supported_voices` by label: text the LLM wraps in <Label>...</Label> is said by it.
     voices: dict[str, Voice]
+    # Said while a tool with `force_pre_tool_speech` runs, when the model said nothing yet.
+    pre_tool_speech: str = "One moment, please."
     # Spoken when a provider fails mid-reply, so the user is not left in silence.
     fallback_message: str = "Sorry, I had a problem answering. Could you say that again?"
 

@@ -7,12 +7,16 @@ the conversation a tool may use, and gets a `ToolOutcome`.
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
 
 from openconvai.conversation.events import CoreEvent, EndReason
 from openconvai.conversation.setup import AgentTool
 from openconvai.providers.llm.base import ToolCall
+
+T = TypeVar("T")
+Variables = dict[str, str | int | float | bool]
+# (result, is_error) of a client tool.
 
 
 @dataclass(frozen=True)
@@ -25,17 +29,29 @@ class ToolOutcome:
     then_end: EndReason | None = None
     # Whether the LLM is asked again with the result (False: the turn ends here).
     continue_reply: bool = True
+    # The whole result as the tool gave it, when `result` (what the LLM sees) is shorter.
+    full_result: str | None = None
+    # Dynamic variables the call set (`assignments`); later turns and tools see them.
+    variable_updates: dict[str, str | int | float | bool] = field(default_factory=dict)
 
 
-class ClientResults:
-    """Results of client tools, delivered by the transport, awaited by the tool's runner."""
+async def no_secrets(secret_id: str) -> str:
+    """A conversation with no secret store (tests, self-hosted configs)."""
+    raise LookupError(f"secret {secret_id} is not available in this conversation")
+
+
+class ClientAnswers(Generic[T]):
+    """Answers the client sends about tool calls (results, approvals), by call id.
+
+    The transport delivers them; a tool's runner awaits the one for its call.
+    """
 
     def __init__(self) -> None:
-        self._waiters: dict[str, asyncio.Future[tuple[str, bool]]] = {}
+        self._waiters: dict[str, asyncio.Future[T]] = {}
 
-    async def wait(self, call_id: str, timeout_secs: float) -> tuple[str, bool] | None:
-        """The (result, is_error) the client sent for `call_id`; None if it did not in time."""
-        waiter: asyncio.Future[tuple[str, bool]] = asyncio.get_running_loop().create_future()
+    async def wait(self, call_id: str, timeout_secs: float) -> T | None:
+        """The client's answer about `call_id`; None if it did not come in time."""
+        waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
         self._waiters[call_id] = waiter
         try:
             return await asyncio.wait_for(waiter, timeout_secs)
@@ -44,11 +60,11 @@ class ClientResults:
         finally:
             self._waiters.pop(call_id, None)
 
-    def deliver(self, call_id: str, result: str, is_error: bool) -> None:
-        """The client answered `call_id` (unknown or late answers are ignored)."""
+    def deliver(self, call_id: str, answer: T) -> None:
+        """The client answered about `call_id` (unknown or late answers are ignored)."""
         waiter = self._waiters.get(call_id)
         if waiter is not None and not waiter.done():
-            waiter.set_result((result, is_error))
+            waiter.set_result(answer)
 
     def cancel_all(self) -> None:
         """The conversation is ending: nobody waits any longer."""
@@ -64,7 +80,13 @@ class ToolCallContext:
     agent_id: str
     event_id: int
     emit: Callable[[CoreEvent], Awaitable[None]]
-    client_results: ClientResults
+    client_results: "ClientAnswers[tuple[str, bool]]"
+    # Whether the client approved an MCP call, by call id.
+    approvals: "ClientAnswers[bool]"
+    # The conversation's dynamic variables as they stand (read only: return updates).
+    variables: Variables
+    # A workspace secret's value by its id (raises LookupError when there is none).
+    secret: Callable[[str], Awaitable[str]] = no_secrets
 
 
 class ToolDispatcher(Protocol):

@@ -127,6 +127,7 @@ async def prepare(deps: ConversationDeps, request: StartRequest) -> PreparedConv
         llm_extra_body=extra_body,
         client_values=client_values,
         speculative_replies=deps.settings.speculative_replies,
+        max_tool_rounds=deps.settings.max_tool_rounds,
         input_format=request.input_format,
         output_format=request.output_format,
         extra_tools=parse_tool_configs(agent.extra_tools),

@@ -47,6 +47,7 @@ class SetupInputs:
     llm_extra_body: Mapping[str, Any]
     client_values: Mapping[str, Any]
     speculative_replies: bool
+    max_tool_rounds: int = 5
     # A transport with a fixed wire format (a phone line) sets these; else the agent's.
     input_format: AudioFormat | None = None
     output_format: AudioFormat | None = None
@@ -102,6 +103,8 @@ def build_setup(config: ConversationalConfig, inputs: SetupInputs) -> SessionSet
         silence_end_call_timeout_secs=float(turn.silence_end_call_timeout),
         max_duration_secs=float(config.conversation.max_duration_seconds),
         speculative_replies=inputs.speculative_replies,
+        max_tool_rounds=inputs.max_tool_rounds,
+        variables=dict(values),
         first_message_interruptible=not agent.disable_first_message_interruptions,
     )
 
@@ -175,4 +178,7 @@ def _agent_tool(tool: ToolConfig, *, default_name: str | None = None) -> AgentTo
         expects_response=tool.expects_response if isinstance(tool, ClientToolConfig) else False,
         response_timeout_secs=float(tool.response_timeout_secs),
         system_tool_type=system_type,
+        config=tool,
+        disable_interruptions=tool.disable_interruptions,
+        force_pre_tool_speech=tool.force_pre_tool_speech,
     )

@@ -1,6 +1,6 @@
 """System tools, run by the platform itself (`built_in_tools` and system tool configs)."""
 
-from openconvai.conversation.events import AgentToolResponse, EndReason
+from openconvai.conversation.events import EndReason
 from openconvai.conversation.setup import AgentTool
 from openconvai.conversation.tool_port import ToolCallContext, ToolOutcome
 from openconvai.providers.llm.base import ToolCall
@@ -12,15 +12,6 @@ class SystemToolRunner:
     async def run(self, call: ToolCall, tool: AgentTool, context: ToolCallContext) -> ToolOutcome:
         """Run the system tool named by the tool's `system_tool_type`."""
         if tool.system_tool_type == "end_call":
-            await context.emit(
-                AgentToolResponse(
-                    tool_name=call.name,
-                    tool_call_id=call.id,
-                    tool_type="system",
-                    is_error=False,
-                    event_id=context.event_id,
-                )
-            )
             # The model gets its round to say goodbye; the call ends once that is heard.
             return ToolOutcome("The call will end after this message.", then_end=EndReason.END_CALL)
         return ToolOutcome(
