@@ -15,6 +15,7 @@ from openconvai.api import (
     conversations,
     health,
     llm_usage,
+    llms,
     secrets,
     tools,
     workspace_settings,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
     app.include_router(conversations.router)
     app.include_router(conversation_auth.router)
     app.include_router(llm_usage.router)
+    app.include_router(llms.router)
     app.include_router(elevenlabs_socket.router)
     return app
 
