@@ -15,7 +15,9 @@ from openconvai.api import (
     conversations,
     health,
     llm_usage,
+    llms,
     secrets,
+    tools,
     workspace_settings,
 )
 from openconvai.api.body_limit import BodySizeLimitMiddleware
@@ -95,10 +97,12 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
     app.include_router(health.router)
     app.include_router(agents.router)
     app.include_router(secrets.router)
+    app.include_router(tools.router)
     app.include_router(workspace_settings.router)
     app.include_router(conversations.router)
     app.include_router(conversation_auth.router)
     app.include_router(llm_usage.router)
+    app.include_router(llms.router)
     app.include_router(elevenlabs_socket.router)
     return app
 

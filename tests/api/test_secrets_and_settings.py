@@ -1,9 +1,12 @@
 """Workspace secrets (encrypted, never returned, protected while used) and settings."""
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from openconvai.state import AppState
+from tests.api.test_auth import client_with, new_key
+from tests.conftest import ADMIN_KEY
 
 VALUE = "super-secret-value-0451"
 
@@ -151,3 +154,22 @@ async def test_dashboard_settings(client: httpx.AsyncClient) -> None:
     too_many = {"charts": [{"name": str(i), "type": "call_success"} for i in range(5)]}
     assert (await client.patch("/v1/convai/settings/dashboard", json=too_many)).status_code == 422
     assert (await client.get("/v1/convai/settings/dashboard")).json() == body
+
+
+async def test_get_secret_returns_metadata_only(app: FastAPI, app_state: AppState) -> None:
+    other = await new_key(app_state, new_workspace="Team B")
+    async with client_with(app, ADMIN_KEY) as a, client_with(app, other) as b:
+        secret_id = await make_secret(a)
+        response = await a.get(f"/v1/convai/secrets/{secret_id}")
+        assert response.status_code == 200, response.text
+        assert response.json() == {
+            "type": "stored",
+            "secret_id": secret_id,
+            "name": "openai",
+            "used_by": {"tools": [], "agents": [], "others": [], "phone_numbers": []},
+        }
+        assert VALUE not in response.text
+        foreign = await b.get(f"/v1/convai/secrets/{secret_id}")
+        missing = await b.get("/v1/convai/secrets/secret_doesnotexist")
+        assert foreign.status_code == 404
+        assert foreign.text == missing.text.replace("secret_doesnotexist", secret_id)

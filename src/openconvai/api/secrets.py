@@ -11,6 +11,7 @@ from openconvai.schemas.secrets import (
     PatchWorkspaceSecretRequest,
     PostWorkspaceSecretRequest,
     PostWorkspaceSecretResponse,
+    WorkspaceStoredSecret,
 )
 from openconvai.services import secrets
 
@@ -38,6 +39,14 @@ async def create_secret(
 ) -> PostWorkspaceSecretResponse:
     """Store a new secret, encrypted at rest."""
     return await secrets.create_secret(session, box, workspace_id, body)
+
+
+@router.get("/v1/convai/secrets/{secret_id}")
+async def get_secret(
+    secret_id: str, session: Session, workspace_id: WorkspaceId
+) -> WorkspaceStoredSecret:
+    """A secret's name and what uses it; its value is never returned."""
+    return await secrets.get_secret(session, workspace_id, secret_id)
 
 
 @router.patch("/v1/convai/secrets/{secret_id}")

@@ -118,7 +118,10 @@ class ConvAIStoredSecretDependencies(ContractModel):
 
 
 class WorkspaceStoredSecret(ContractModel):
-    """A secret in the list response (OA `ConvAIWorkspaceStoredSecretConfig`)."""
+    """A secret as listed and as `GET /v1/convai/secrets/{secret_id}` returns it.
+
+    OA `ConvAIWorkspaceStoredSecretConfig`.
+    """
 
     # Required constant in the OA; defaulted because only the server builds responses.
     type: Literal["stored"] = "stored"
@@ -155,4 +158,5 @@ __all__ = [
     "SecretName",
     "SecretValue",
     "TelephonyProvider",
+    "WorkspaceStoredSecret",
 ]

@@ -1,4 +1,4 @@
-"""Which agents and workspace settings refer to which secrets."""
+"""Which agents, tools and workspace settings refer to which secrets."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -10,8 +10,9 @@ from openconvai.services.errors import BadRequest
 from openconvai.services.secret_refs import referenced_secret_ids
 from openconvai.store import agents as agent_store
 from openconvai.store import secrets as secret_store
+from openconvai.store import tools as tool_store
 from openconvai.store import workspaces
-from openconvai.store.models import Agent
+from openconvai.store.models import Agent, Tool
 
 
 @dataclass
@@ -19,12 +20,13 @@ class SecretUsers:
     """What uses one secret."""
 
     agents: list[Agent] = field(default_factory=list)
+    tools: list[Tool] = field(default_factory=list)
     workspace_webhook: bool = False
 
     @property
     def in_use(self) -> bool:
         """Whether anything refers to the secret."""
-        return bool(self.agents) or self.workspace_webhook
+        return bool(self.agents) or bool(self.tools) or self.workspace_webhook
 
 
 async def secret_users(session: AsyncSession, workspace_id: str) -> dict[str, SecretUsers]:
@@ -34,6 +36,9 @@ async def secret_users(session: AsyncSession, workspace_id: str) -> dict[str, Se
         refs = referenced_secret_ids([agent.conversation_config, agent.platform_settings])
         for secret_id in refs:
             users[secret_id].agents.append(agent)
+    for tool in await tool_store.iter_tool_documents(session, workspace_id):
+        for secret_id in referenced_secret_ids(tool.tool_config):
+            users[secret_id].tools.append(tool)
     workspace = await workspaces.get_workspace(session, workspace_id)
     if workspace is not None:
         for secret_id in referenced_secret_ids(workspace.convai_settings):

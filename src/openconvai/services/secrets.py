@@ -6,6 +6,7 @@ from openconvai.clock import now_ms
 from openconvai.schemas.secrets import (
     ConvAIStoredSecretDependencies,
     DependentAvailableAgentIdentifier,
+    DependentAvailableToolIdentifier,
     GetWorkspaceSecretsResponse,
     PatchWorkspaceSecretRequest,
     PostWorkspaceSecretRequest,
@@ -82,12 +83,24 @@ async def list_secrets(
     )
 
 
+async def get_secret(
+    session: AsyncSession, workspace_id: str, secret_id: str
+) -> WorkspaceStoredSecret:
+    """One secret's name and what uses it (never its value)."""
+    secret = await _require(session, workspace_id, secret_id)
+    users = (await secret_users(session, workspace_id)).get(secret.id)
+    return WorkspaceStoredSecret(
+        secret_id=secret.id, name=secret.name, used_by=_dependencies(users)
+    )
+
+
 async def delete_secret(session: AsyncSession, workspace_id: str, secret_id: str) -> None:
     """Delete a secret, refusing while anything refers to it."""
     secret = await _require(session, workspace_id, secret_id)
     users = (await secret_users(session, workspace_id)).get(secret.id)
     if users is not None and users.in_use:
         names = [f"agent {a.name!r} ({a.id})" for a in users.agents]
+        names += [f"tool {t.name!r} ({t.id})" for t in users.tools]
         if users.workspace_webhook:
             names.append("the workspace's conversation initiation webhook")
         raise Conflict(
@@ -103,7 +116,15 @@ async def delete_secret(session: AsyncSession, workspace_id: str, secret_id: str
 def _dependencies(users: SecretUsers | None) -> ConvAIStoredSecretDependencies:
     users = users or SecretUsers()
     return ConvAIStoredSecretDependencies(
-        tools=[],
+        tools=[
+            DependentAvailableToolIdentifier(
+                id=tool.id,
+                name=tool.name,
+                created_at_unix_secs=tool.created_at_ms // 1000,
+                access_level="admin",
+            )
+            for tool in users.tools
+        ],
         agents=[
             DependentAvailableAgentIdentifier(
                 id=agent.id,

@@ -16,7 +16,7 @@ class Base(DeclarativeBase):
 
 
 class Workspace(Base):
-    """A tenant: owns keys, agents, secrets and settings."""
+    """A tenant: owns keys, agents, tools, secrets and settings."""
 
     __tablename__ = "workspaces"
 
@@ -91,6 +91,43 @@ class Secret(Base):
     ciphertext: Mapped[str] = mapped_column(Text)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class Tool(Base):
+    """A workspace tool: its validated, defaults-filled `tool_config` as a JSON document."""
+
+    __tablename__ = "tools"
+    __table_args__ = (
+        Index("ix_tools_workspace_created", "workspace_id", "created_at_ms", "id"),
+        Index("ix_tools_workspace_name", "workspace_id", "name", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    # Copies of `tool_config.name` and `.type`, for search, sorting and the type filter.
+    name: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(16))
+    tool_config: Mapped[dict[str, Any]]
+    response_mocks: Mapped[list[Any] | None] = mapped_column(nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class AgentTool(Base):
+    """One id of an agent's `prompt.tool_ids`: which agents use a tool, in plain SQL.
+
+    The agent's document stays the truth; these rows are rewritten whenever it is saved.
+    `tool_id` is no foreign key: deleting a tool checks these rows instead.
+    """
+
+    __tablename__ = "agent_tools"
+    __table_args__ = (Index("ix_agent_tools_workspace_tool", "workspace_id", "tool_id"),)
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    tool_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
 
 
 class Conversation(Base):
