@@ -26,6 +26,7 @@ from openconvai.api.query_params import single_query_values
 from openconvai.conversation.events import EndReason
 from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox, load_or_create_key
+from openconvai.security.outbound import OutboundGuard
 from openconvai.security.signed_urls import load_or_create_signing_key
 from openconvai.services.admission import Admission, LocalAdmission, RedisAdmission
 from openconvai.services.bootstrap import ensure_default_workspace
@@ -70,7 +71,15 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
         providers = ProviderCatalog(settings)
         # Models load once, before the first conversation, off the event loop.
         await asyncio.to_thread(providers.preload)
-        state = AppState(settings, database, secret_box, signing_key, providers, admission)
+        state = AppState(
+            settings,
+            database,
+            secret_box,
+            signing_key,
+            providers,
+            admission,
+            outbound=OutboundGuard.from_settings(settings),
+        )
         app.state.openconvai = state
         # Everything loaded so far lives as long as the process: keep it out of the
         # collector's full passes, which otherwise pause live audio for 50-150 ms.
@@ -81,6 +90,7 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
         finally:
             await state.live.end_all(EndReason.SHUTDOWN)
             await providers.aclose()
+            await state.outbound.aclose()
             await admission.close()
             await database.close()
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox
+from openconvai.security.outbound import OutboundGuard
 from openconvai.services.admission import Admission, LocalAdmission
 from openconvai.services.live_registry import LiveConversations
 from openconvai.settings import Settings
@@ -21,3 +22,5 @@ class AppState:
     providers: ProviderCatalog
     admission: Admission = field(default_factory=LocalAdmission)
     live: LiveConversations = field(default_factory=LiveConversations)
+    # Every URL a workspace supplies (tools, MCP servers, webhooks) is reached through it.
+    outbound: OutboundGuard = field(default_factory=OutboundGuard)

@@ -17,7 +17,7 @@ from openconvai.conversation.events import (
     UserTranscript,
 )
 from openconvai.conversation.session import ConversationSession
-from openconvai.services.conversation_start import ConversationDeps
+from openconvai.services.conversation_deps import ConversationDeps
 from openconvai.transports.runner import ConversationRefused, StartRequest, run_conversation
 
 

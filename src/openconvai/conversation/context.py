@@ -9,7 +9,12 @@ from openconvai.conversation.events import ALWAYS_SENT, CoreEvent, EndReason
 from openconvai.conversation.log import CallRecorder, ConversationLog, LoggedTurn
 from openconvai.conversation.reply import Reply
 from openconvai.conversation.setup import SessionSetup
-from openconvai.conversation.tool_port import ClientAnswers, ToolDispatcher, Variables
+from openconvai.conversation.tool_port import (
+    ClientAnswers,
+    SessionSwitch,
+    ToolDispatcher,
+    Variables,
+)
 from openconvai.providers.llm.base import ChatMessage, LlmRequest
 from openconvai.providers.pipeline import Pipeline
 from openconvai.providers.stt.base import SttStream
@@ -32,6 +37,7 @@ class CoreContext:
         tools: ToolDispatcher,
         stt: SttStream,
         secret: Callable[[str], Awaitable[str]],
+        handover: Callable[[str], Awaitable[SessionSwitch]] | None,
     ) -> None:
         self.setup = setup
         self.pipeline = pipeline
@@ -41,6 +47,9 @@ class CoreContext:
         self.tools = tools
         self.stt = stt
         self.secret = secret
+        self.handover = handover
+        # Set by the session: it re-makes its streams when a switch needs other ones.
+        self.on_switch: Callable[[SessionSetup, Pipeline], None] = lambda setup, pipeline: None
         self.client_results: ClientAnswers[tuple[str, bool]] = ClientAnswers()
         self.approvals: ClientAnswers[bool] = ClientAnswers()
         # The dynamic variables as they stand: tools' assignments update them.
@@ -63,6 +72,14 @@ class CoreContext:
         if name is not None and name not in ALWAYS_SENT and name not in self.setup.client_events:
             return
         await self.emit_raw(event)
+
+    def switch_to(self, switch: SessionSwitch) -> None:
+        """Go on as another setup (language or agent), with its providers if they differ."""
+        before, providers = self.setup, self.pipeline
+        self.setup = switch.setup
+        if switch.pipeline is not None:
+            self.pipeline = switch.pipeline
+        self.on_switch(before, providers)
 
     def next_event_id(self) -> int:
         """A new event id (responses and user turns are numbered in order)."""
@@ -118,6 +135,7 @@ class CoreContext:
             time_in_call_secs=int(self.elapsed()),
             tool_calls=reply.tool_calls,
             event_id=reply.event_id,
+            agent_id=self.setup.agent_id,
         )
 
 

@@ -18,6 +18,8 @@ class ToolCallRecord:
     result: str | None = None
     is_error: bool = False
     latency_secs: float | None = None
+    # A system tool's typed result (the contract's `result` object).
+    details: dict[str, Any] | None = None
 
     @property
     def answered(self) -> bool:
@@ -37,6 +39,8 @@ class LoggedTurn:
     source_medium: Literal["audio", "text"] | None = None
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     event_id: int | None = None
+    # The agent that said it (changes when the conversation is transferred).
+    agent_id: str | None = None
 
 
 class ConversationLog(Protocol):

@@ -102,6 +102,8 @@ class ReplyRunner:
             else:
                 await self._generate(reply)
             await self._finish(reply)
+            if reply.then_say and not ctx.ending:
+                self.start("fixed", fixed_text=reply.then_say)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -266,6 +268,13 @@ class ReplyRunner:
             go_on = go_on and outcome.continue_reply
             ctx.variables.update(outcome.variable_updates)
             ctx.messages.append(ChatMessage("tool", outcome.result, tool_call_id=call.id))
+        for outcome in outcomes:
+            if outcome.switch is not None:
+                # Another language or agent from here on; what it says first comes next.
+                ctx.switch_to(outcome.switch)
+                if outcome.switch.say:
+                    reply.then_say = outcome.switch.say
+                    go_on = False
         return go_on
 
     async def _run_tool(
@@ -285,10 +294,13 @@ class ReplyRunner:
             approvals=ctx.approvals,
             variables=dict(ctx.variables),
             secret=ctx.secret,
+            setup=ctx.setup,
+            handover=ctx.handover,
         )
         started = time.perf_counter()
         outcome = await ctx.tools.run(call, tool, context)
         record.result, record.is_error = outcome.result, outcome.is_error
+        record.details = outcome.details
         record.latency_secs = time.perf_counter() - started
         if server_side:
             await ctx.emit(

@@ -44,6 +44,8 @@ class Reply:
     tool_calls: list[ToolCallRecord] = field(default_factory=list)
     # Set by a tool (end_call): how the conversation ends once this reply has been heard.
     then_end: EndReason | None = None
+    # Set by a tool that switched the conversation: said next, as a reply of its own.
+    then_say: str | None = None
     context_start: int = 0
     # Tool rounds running now, and how many of them the user may not interrupt.
     tools_running: int = 0

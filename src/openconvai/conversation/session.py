@@ -29,7 +29,7 @@ from openconvai.conversation.replies import ReplyRunner
 from openconvai.conversation.setup import SessionSetup
 from openconvai.conversation.speculation import Speculation
 from openconvai.conversation.timers import Watchdog
-from openconvai.conversation.tool_port import ToolDispatcher, no_secrets
+from openconvai.conversation.tool_port import SessionSwitch, ToolDispatcher, no_secrets
 from openconvai.conversation.turn_taking import TurnDetector, TurnSignal
 from openconvai.providers.llm.base import ChatMessage
 from openconvai.providers.pipeline import Pipeline
@@ -52,13 +52,16 @@ class ConversationSession:
         *,
         tools: ToolDispatcher,
         secret: Callable[[str], Awaitable[str]] = no_secrets,
+        handover: Callable[[str], Awaitable[SessionSwitch]] | None = None,
     ) -> None:
-        self.setup = setup
         stt = pipeline.stt.stream(
             language=setup.language, keywords=setup.asr_keywords, on_partial=self._on_partial
         )
-        self._ctx = ctx = CoreContext(setup, pipeline, emit, log, recorder, tools, stt, secret)
+        self._ctx = ctx = CoreContext(
+            setup, pipeline, emit, log, recorder, tools, stt, secret, handover
+        )
         ctx.end = self.end
+        ctx.on_switch = self._switched
         self._replies = ReplyRunner(ctx)
         self._speculation = Speculation(ctx, self._replies)
         self._turns = TurnDetector(setup.turn_policy)
@@ -70,6 +73,12 @@ class ConversationSession:
         self._partial: str | None = None
         self._frame_count = 0
         self._ended = asyncio.Event()
+        self._closing: set[asyncio.Task[None]] = set()
+
+    @property
+    def setup(self) -> SessionSetup:
+        """The setup the conversation runs now (a transfer or a language switch changes it)."""
+        return self._ctx.setup
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -229,6 +238,23 @@ class ConversationSession:
                 self._replies.start("llm", from_audio=True, speech_end=speech_end)
         elif signal is TurnSignal.NOISE_DISCARDED:
             ctx.stt.reset()
+
+    def _switched(self, before: SessionSetup, providers: Pipeline) -> None:
+        """The conversation goes on as another setup: new streams where they must differ."""
+        ctx = self._ctx
+        self._turns.policy = ctx.setup.turn_policy
+        if ctx.pipeline.vad is not providers.vad:
+            self._vad = ctx.pipeline.vad.stream()
+        if ctx.pipeline.stt is providers.stt and ctx.setup.language == before.language:
+            return
+        old = ctx.stt
+        ctx.stt = ctx.pipeline.stt.stream(
+            language=ctx.setup.language,
+            keywords=ctx.setup.asr_keywords,
+            on_partial=self._on_partial,
+        )
+        self._closing.add(task := asyncio.create_task(old.aclose(), name="stt-close"))
+        task.add_done_callback(self._closing.discard)
 
     def _interruptible(self) -> bool:
         reply = self._ctx.reply

@@ -29,6 +29,17 @@ class AgentTool:
 
 
 @dataclass(frozen=True)
+class LanguageOption:
+    """A language the agent can switch to (its own, or one of its `language_presets`)."""
+
+    language: str
+    voice: Voice
+    system_prompt: str
+    # Said on switching to it (the preset's first message), if it has one.
+    first_message: str | None = None
+
+
+@dataclass(frozen=True)
 class SessionSetup:
     """The resolved configuration of one conversation (agent config, overrides, variables)."""
 
@@ -60,6 +71,10 @@ class SessionSetup:
     max_tool_rounds: int
     # The conversation's dynamic variables when it starts (tools may change them later).
     variables: dict[str, str | int | float | bool]
+    # The languages `language_detection` may switch to, by code.
+    languages: dict[str, LanguageOption]
+    # Whether a phone line carries it (phone-only tools need one).
+    phone_call: bool
     # `tts.supported_voices` by label: text the LLM wraps in <Label>...</Label> is said by it.
     voices: dict[str, Voice]
     # Said while a tool with `force_pre_tool_speech` runs, when the model said nothing yet.

@@ -11,12 +11,24 @@ from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
 from openconvai.conversation.events import CoreEvent, EndReason
-from openconvai.conversation.setup import AgentTool
+from openconvai.conversation.setup import AgentTool, SessionSetup
 from openconvai.providers.llm.base import ToolCall
+from openconvai.providers.pipeline import Pipeline
 
 T = TypeVar("T")
 Variables = dict[str, str | int | float | bool]
 # (result, is_error) of a client tool.
+
+
+@dataclass(frozen=True)
+class SessionSwitch:
+    """The conversation goes on as another setup: another language, or another agent."""
+
+    setup: SessionSetup
+    # The providers of the new setup (None: the same as before).
+    pipeline: Pipeline | None = None
+    # What the agent says next, in the new setup (None: the LLM answers as the new agent).
+    say: str | None = None
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,10 @@ class ToolOutcome:
     full_result: str | None = None
     # Dynamic variables the call set (`assignments`); later turns and tools see them.
     variable_updates: dict[str, str | int | float | bool] = field(default_factory=dict)
+    # The conversation continues as another setup once this call is done.
+    switch: SessionSwitch | None = None
+    # A system tool's typed result for the transcript (the contract's `result` object).
+    details: dict[str, object] | None = None
 
 
 async def no_secrets(secret_id: str) -> str:
@@ -87,6 +103,11 @@ class ToolCallContext:
     variables: Variables
     # A workspace secret's value by its id (raises LookupError when there is none).
     secret: Callable[[str], Awaitable[str]] = no_secrets
+    # The setup the conversation runs now (its languages, its agent).
+    setup: SessionSetup | None = None
+    # The conversation as another agent of the workspace would run it (LookupError if there
+    # is no such agent); None where the conversation cannot be handed over.
+    handover: Callable[[str], Awaitable[SessionSwitch]] | None = None
 
 
 class ToolDispatcher(Protocol):

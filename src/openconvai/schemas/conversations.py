@@ -106,6 +106,8 @@ class LLMUsage(ContractModel):
 class TranscriptEntry(ContractModel):
     """One turn of the transcript, as heard (an interrupted agent turn is cut)."""
 
+    # SDK 2.78's `agent_metadata` ({agent_id}) is added, as an extra field, to the agent
+    # turns of conversations that were transferred from one agent to another.
     role: Literal["user", "agent"]
     message: str | None = None
     tool_calls: list[TranscriptToolCall] = Field(default_factory=list)

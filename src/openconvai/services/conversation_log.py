@@ -143,6 +143,7 @@ def _entry(turn: LoggedTurn, produced: ModelTokens) -> conversations.TranscriptE
             "tool_calls": [_tool_call(call) for call in turn.tool_calls],
             "tool_results": [_tool_result(call) for call in turn.tool_calls if call.answered],
             "event_id": turn.event_id,
+            "agent_id": turn.agent_id if turn.role == "agent" else None,
             "llm_usage": token_usage.to_json(produced) if produced else None,
         }
     )
@@ -169,4 +170,5 @@ def _tool_result(call: ToolCallRecord) -> dict[str, Any]:
         "is_error": call.is_error,
         "tool_has_been_called": True,
         "tool_latency_secs": round(call.latency_secs or 0.0, 4),
+        **({"result": call.details} if call.details is not None else {}),
     }

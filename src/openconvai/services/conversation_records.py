@@ -53,6 +53,7 @@ class TranscriptEntryIn(BaseModel):
     tool_calls: list[TranscriptToolCall] = Field(default_factory=list)
     tool_results: list[TranscriptToolResult] = Field(default_factory=list)
     event_id: int | None = None
+    agent_id: str | None = None
     llm_usage: dict[str, TokenCounts] | None = Field(
         default=None, description="LLM tokens of the generations that led to this agent entry."
     )
@@ -249,6 +250,7 @@ def _fill(message: ConversationMessage, entry: TranscriptEntryIn) -> None:
     message.tool_calls = [call.model_dump(mode="json") for call in entry.tool_calls]
     message.tool_results = [result.model_dump(mode="json") for result in entry.tool_results]
     message.event_id = entry.event_id
+    message.agent_id = entry.agent_id
     message.llm_usage = token_usage.to_json(entry.llm_usage) if entry.llm_usage else None
 
 

@@ -5,27 +5,30 @@ which calls `prepare` and gets everything the conversation core needs, or a refu
 """
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, get_args
+from typing import Any, get_args
 
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from openconvai.audio.call_recording import WavCallRecorder
 from openconvai.conversation.setup import SessionSetup
-from openconvai.conversation.tool_port import ToolDispatcher
-from openconvai.providers.catalog import ProviderCatalog, check_language
+from openconvai.conversation.tool_port import SessionSwitch, ToolDispatcher
+from openconvai.providers.catalog import check_language
 from openconvai.providers.errors import ProviderError
 from openconvai.providers.pipeline import Pipeline
 from openconvai.schemas.conversation_config import ConversationalConfig
 from openconvai.schemas.conversations import ConversationInitiationSource
-from openconvai.security.encryption import SecretBox
 from openconvai.services import conversations
-from openconvai.services.admission import Admission
+from openconvai.services.agent_tools import tools_for_agent
 from openconvai.services.conversation_agents import AgentDocument, authorize, find_agent
+from openconvai.services.conversation_deps import ConversationDeps
+from openconvai.services.conversation_handover import handover_for
 from openconvai.services.conversation_log import StoreConversationLog
 from openconvai.services.conversation_refusal import ConversationRefused
-from openconvai.services.live_registry import LiveConversations, Slots
+from openconvai.services.conversation_secrets import secret_resolver
+from openconvai.services.live_registry import Slots
 from openconvai.services.overrides import (
     InvalidOverride,
     OverrideNotAllowed,
@@ -41,25 +44,11 @@ from openconvai.services.session_setup import (
     parse_tool_configs,
 )
 from openconvai.services.start_request import StartRequest
-from openconvai.settings import Settings
 from openconvai.store import workspaces
-from openconvai.store.database import Database
 from openconvai.store.text_errors import UNSTORABLE_TEXT_MESSAGE, is_unstorable_text
 from openconvai.tools.registry import default_registry
 
 _SOURCES = frozenset(get_args(ConversationInitiationSource))
-
-
-class ConversationDeps(Protocol):
-    """What starting a conversation needs of the process (the app state has it all)."""
-
-    settings: Settings
-    database: Database
-    secret_box: SecretBox
-    signing_key: bytes
-    providers: ProviderCatalog
-    admission: Admission
-    live: LiveConversations
 
 
 @dataclass(frozen=True)
@@ -72,6 +61,8 @@ class PreparedConversation:
     workspace_id: str
     slots: Slots
     tools: ToolDispatcher
+    secret: Callable[[str], Awaitable[str]]
+    handover: Callable[[str], Awaitable[SessionSwitch]]
     recorder: WavCallRecorder | None = None
 
 
@@ -99,6 +90,9 @@ async def prepare(deps: ConversationDeps, request: StartRequest) -> PreparedConv
         async with deps.database.session() as session:
             access = await resolve_access(
                 deps, session, agent.workspace_id, raw_config["agent"]["prompt"]
+            )
+            stored_tools = await tools_for_agent(
+                session, agent.workspace_id, config.agent.prompt.tool_ids
             )
         pipeline = deps.providers.pipeline_for(config, access)
         await check_language(pipeline, agent_voice(config), text_only=text_only)
@@ -130,7 +124,7 @@ async def prepare(deps: ConversationDeps, request: StartRequest) -> PreparedConv
         max_tool_rounds=deps.settings.max_tool_rounds,
         input_format=request.input_format,
         output_format=request.output_format,
-        extra_tools=parse_tool_configs(agent.extra_tools),
+        extra_tools=(*stored_tools, *parse_tool_configs(agent.extra_tools)),
         caller_id=request.caller_id,
         called_number=request.called_number,
     )
@@ -146,7 +140,9 @@ async def prepare(deps: ConversationDeps, request: StartRequest) -> PreparedConv
         )
         raise ConversationRefused(refusal.error_type, refusal.message) from refusal
     return PreparedConversation(
-        setup, pipeline, log, agent.workspace_id, slots, default_registry(),
+        setup, pipeline, log, agent.workspace_id, slots, default_registry(guard=deps.outbound),
+        secret_resolver(deps.database, deps.secret_box, agent.workspace_id),
+        handover_for(deps, agent.workspace_id, setup, client_values),
         recorder[0] if recorder else None,
     )  # fmt: skip
 

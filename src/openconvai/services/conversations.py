@@ -209,7 +209,7 @@ def conversation_response(
     prices: Mapping[str, ModelPrice] = LIST_PRICES,
 ) -> GetConversationResponse:
     """The public view of a stored conversation and its transcript, usage priced by `prices`."""
-    transcript = [_entry(message, prices) for message in messages]
+    transcript = [_entry(message, prices, conversation.agent_id) for message in messages]
     client_data = dict(conversation.initiation_client_data)
     client_data["dynamic_variables"] = conversation.dynamic_variables
     if client_data.get("user_id") is None:
@@ -237,7 +237,9 @@ def conversation_response(
 # --- Internals --------------------------------------------------------------------------------
 
 
-def _entry(message: ConversationMessage, prices: Mapping[str, ModelPrice]) -> TranscriptEntry:
+def _entry(
+    message: ConversationMessage, prices: Mapping[str, ModelPrice], first_agent: str
+) -> TranscriptEntry:
     llm = message.llm_usage
     return TranscriptEntry.model_validate(
         {
@@ -252,11 +254,19 @@ def _entry(message: ConversationMessage, prices: Mapping[str, ModelPrice]) -> Tr
             "source_medium": message.source_medium,
             "source_event_id": message.event_id,
             "created_at_unix_ms": message.created_at_ms,
+            **_agent_metadata(message, first_agent),
             "llm_usage": None
             if llm is None
             else llm_usage.priced_usage(token_usage.from_json(llm), prices),
         }
     )
+
+
+def _agent_metadata(message: ConversationMessage, first_agent: str) -> dict[str, object]:
+    # Only turns said after a transfer say who spoke: the others keep the OA shape.
+    if message.agent_id is None or message.agent_id == first_agent:
+        return {}
+    return {"agent_metadata": {"agent_id": message.agent_id}}
 
 
 def _metadata(conversation: Conversation, prices: Mapping[str, ModelPrice]) -> ConversationMetadata:

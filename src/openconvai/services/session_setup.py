@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from openconvai.audio.formats import AudioFormat
 from openconvai.conversation import dynamic_variables as variables
-from openconvai.conversation.setup import AgentTool, SessionSetup
+from openconvai.conversation.setup import AgentTool, LanguageOption, SessionSetup
 from openconvai.conversation.turn_taking import TurnPolicy
 from openconvai.providers.llm.base import ToolSpec
 from openconvai.providers.tts.base import Voice
@@ -24,6 +24,7 @@ from openconvai.schemas.tool_config import (
     SystemToolConfig,
     ToolConfig,
 )
+from openconvai.tools.system import system_tool_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class SetupInputs:
     extra_tools: tuple[ToolConfig, ...] = ()
     caller_id: str | None = None
     called_number: str | None = None
+    phone_call: bool = False
 
 
 def build_setup(config: ConversationalConfig, inputs: SetupInputs) -> SessionSetup:
@@ -105,6 +107,8 @@ def build_setup(config: ConversationalConfig, inputs: SetupInputs) -> SessionSet
         speculative_replies=inputs.speculative_replies,
         max_tool_rounds=inputs.max_tool_rounds,
         variables=dict(values),
+        languages=_languages(config, system_prompt, values),
+        phone_call=inputs.phone_call,
         first_message_interruptible=not agent.disable_first_message_interruptions,
     )
 
@@ -121,6 +125,30 @@ def agent_voice(config: ConversationalConfig) -> Voice:
         similarity_boost=tts.similarity_boost,
         optimize_streaming_latency=int(tts.optimize_streaming_latency),
     )
+
+
+def _languages(
+    config: ConversationalConfig, system_prompt: str, values: Mapping[str, object]
+) -> dict[str, LanguageOption]:
+    """The agent's own language and each of its `language_presets`, by code."""
+    own = agent_voice(config)
+    options = {own.language: LanguageOption(own.language, own, system_prompt)}
+    for code, preset in config.language_presets.items():
+        overrides = preset.overrides
+        agent = overrides.agent
+        language = (agent.language if agent and agent.language else None) or code
+        voice = replace(own, language=language)
+        if overrides.tts is not None and overrides.tts.voice_id:
+            voice = replace(voice, voice_id=overrides.tts.voice_id)
+        prompt = system_prompt
+        if agent is not None and agent.prompt is not None and agent.prompt.prompt:
+            prompt = variables.render(agent.prompt.prompt, values)
+        first = agent.first_message if agent is not None else None
+        if preset.first_message_translation is not None:
+            first = first or preset.first_message_translation.text
+        first_message = variables.render(first, values) if first else None
+        options[code] = LanguageOption(language, voice, prompt, first_message)
+    return options
 
 
 def _voices(config: ConversationalConfig) -> dict[str, Voice]:
@@ -159,18 +187,23 @@ def parse_tool_configs(raw: Iterable[Any]) -> tuple[ToolConfig, ...]:
 
 def _tools(config: ConversationalConfig, extra: tuple[ToolConfig, ...]) -> tuple[AgentTool, ...]:
     prompt = config.agent.prompt
-    tools = [_agent_tool(tool) for tool in (*prompt.tools, *extra)]
+    languages = sorted({config.agent.language or "en", *config.language_presets})
+    tools = [_agent_tool(tool, languages) for tool in (*prompt.tools, *extra)]
     for name in type(prompt.built_in_tools).model_fields:
         built_in = getattr(prompt.built_in_tools, name)
         if isinstance(built_in, SystemToolConfig):
-            tools.append(_agent_tool(built_in, default_name=name))
+            tools.append(_agent_tool(built_in, languages, default_name=name))
     return tuple(tools)
 
 
-def _agent_tool(tool: ToolConfig, *, default_name: str | None = None) -> AgentTool:
+def _agent_tool(
+    tool: ToolConfig, languages: list[str], *, default_name: str | None = None
+) -> AgentTool:
     parameters: dict[str, Any] = {"type": "object", "properties": {}}
     if isinstance(tool, ClientToolConfig | MCPToolConfig) and tool.parameters is not None:
         parameters = tool.parameters.model_dump(mode="json")
+    elif isinstance(tool, SystemToolConfig):
+        parameters = system_tool_parameters(tool, languages)
     system_type = tool.params.system_tool_type if isinstance(tool, SystemToolConfig) else None
     return AgentTool(
         spec=ToolSpec(tool.name or default_name or "", tool.description or "", parameters),

@@ -202,6 +202,8 @@ class ConversationMessage(Base):
     feedback: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     # The WebSocket event id of the agent response, which per-response feedback names.
     event_id: Mapped[int | None] = mapped_column(nullable=True)
+    # The agent that said it (None for user entries and entries before transfers existed).
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # LLM tokens that produced this agent entry: model -> {"input", "output"}.
     llm_usage: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)
     created_at_ms: Mapped[int] = mapped_column(BigInteger)

@@ -5,6 +5,7 @@ import logging
 from openconvai.conversation.setup import AgentTool, ToolType
 from openconvai.conversation.tool_port import ToolCallContext, ToolOutcome
 from openconvai.providers.llm.base import ToolCall
+from openconvai.security.outbound import OutboundGuard
 from openconvai.tools.base import ToolRunner
 from openconvai.tools.client import ClientToolRunner
 from openconvai.tools.system import SystemToolRunner
@@ -42,6 +43,6 @@ class ToolRegistry:
             return ToolOutcome(f"The tool {call.name} failed: {exc}", is_error=True)
 
 
-def default_registry() -> ToolRegistry:
-    """Every kind of tool this server runs."""
+def default_registry(*, guard: OutboundGuard | None = None) -> ToolRegistry:
+    """Every kind of tool this server runs (webhooks need the outbound guard)."""
     return ToolRegistry({"client": ClientToolRunner(), "system": SystemToolRunner()})

@@ -10,8 +10,9 @@ from typing import Protocol
 
 from openconvai.conversation.events import CoreEvent, EndReason
 from openconvai.conversation.session import ConversationSession
+from openconvai.services.conversation_deps import ConversationDeps
 from openconvai.services.conversation_refusal import ConversationRefused
-from openconvai.services.conversation_start import ConversationDeps, prepare
+from openconvai.services.conversation_start import prepare
 from openconvai.services.start_request import StartRequest
 
 __all__ = ["Channel", "ConversationRefused", "StartRequest", "run_conversation"]
@@ -49,6 +50,8 @@ async def run_conversation(
         prepared.log,
         prepared.recorder,
         tools=prepared.tools,
+        secret=prepared.secret,
+        handover=prepared.handover,
     )
     deps.live.add(prepared.workspace_id, session)
     try:
