@@ -5,9 +5,11 @@ import logging
 from openconvai.conversation.setup import AgentTool, ToolType
 from openconvai.conversation.tool_port import ToolCallContext, ToolOutcome
 from openconvai.providers.llm.base import ToolCall
+from openconvai.security.outbound import OutboundGuard
 from openconvai.tools.base import ToolRunner
 from openconvai.tools.client import ClientToolRunner
 from openconvai.tools.system import SystemToolRunner
+from openconvai.tools.webhook import WebhookToolRunner
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,13 @@ class ToolRegistry:
             return ToolOutcome(f"The tool {call.name} failed: {exc}", is_error=True)
 
 
-def default_registry() -> ToolRegistry:
-    """Every kind of tool this server runs."""
-    return ToolRegistry({"client": ClientToolRunner(), "system": SystemToolRunner()})
+def default_registry(*, guard: OutboundGuard | None = None) -> ToolRegistry:
+    """Every kind of tool this server runs; webhook tools only given the outbound `guard`
+    their calls go through."""
+    runners: dict[ToolType, ToolRunner] = {
+        "client": ClientToolRunner(),
+        "system": SystemToolRunner(),
+    }
+    if guard is not None:
+        runners["webhook"] = WebhookToolRunner(guard)
+    return ToolRegistry(runners)
