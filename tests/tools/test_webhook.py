@@ -21,8 +21,10 @@ from openconvai.providers.llm.base import (
     ToolCall,
     ToolSpec,
 )
+from openconvai.schemas.conversation_config import ConversationalConfig
 from openconvai.schemas.tool_config import TOOL_CONFIG_ADAPTER, WebhookToolConfig
 from openconvai.security.outbound import OutboundGuard
+from openconvai.services.session_setup import SetupInputs, build_setup
 from openconvai.tools.registry import default_registry
 from openconvai.tools.webhook import WebhookToolRunner, llm_parameters
 from openconvai.tools.webhook_schema import argument_errors, normalise
@@ -550,3 +552,23 @@ async def test_a_webhook_call_through_the_conversation(guard: OutboundGuard) -> 
     assert record.result == '{"order": "/orders/42", "quantity": 2}'
     assert not record.is_error
     assert record.latency_secs is not None and 0 < record.latency_secs < 5
+
+
+def test_the_setup_offers_a_webhook_tools_parameters() -> None:
+    raw = webhook("https://example.com/orders/{order_id}", **ORDER_API).model_dump(mode="json")
+    config = ConversationalConfig.model_validate(
+        {"agent": {"prompt": {"prompt": "You sell things.", "tools": [raw]}}}
+    )
+    inputs = SetupInputs(
+        conversation_id="conv_1",
+        agent_id="agent_1",
+        text_only=True,
+        llm_extra_body={},
+        client_values={},
+        speculative_replies=False,
+    )
+    tool = build_setup(config, inputs).tool("lookup_order")
+    assert tool is not None and tool.type == "webhook"
+    assert isinstance(tool.config, WebhookToolConfig)
+    assert tool.spec.parameters == llm_parameters(tool.config.api_schema)
+    assert tool.spec.parameters["required"] == ["order_id", "quantity"]

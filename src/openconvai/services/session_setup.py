@@ -23,7 +23,9 @@ from openconvai.schemas.tool_config import (
     MCPToolConfig,
     SystemToolConfig,
     ToolConfig,
+    WebhookToolConfig,
 )
+from openconvai.tools.webhook_schema import llm_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -171,6 +173,9 @@ def _agent_tool(tool: ToolConfig, *, default_name: str | None = None) -> AgentTo
     parameters: dict[str, Any] = {"type": "object", "properties": {}}
     if isinstance(tool, ClientToolConfig | MCPToolConfig) and tool.parameters is not None:
         parameters = tool.parameters.model_dump(mode="json")
+    elif isinstance(tool, WebhookToolConfig):
+        # Path, query and body parameters as one object, less what the config fills itself.
+        parameters = llm_parameters(tool.api_schema)
     system_type = tool.params.system_tool_type if isinstance(tool, SystemToolConfig) else None
     return AgentTool(
         spec=ToolSpec(tool.name or default_name or "", tool.description or "", parameters),
