@@ -16,6 +16,7 @@ from openconvai.conversation.events import CoreEvent
 from openconvai.conversation.log import LoggedTurn
 from openconvai.conversation.session import ConversationSession
 from openconvai.conversation.setup import SessionSetup
+from openconvai.conversation.tool_port import ToolDispatcher
 from openconvai.providers import tone_code
 from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest, Usage
 from openconvai.providers.llm.scripted import ScriptedLlm
@@ -142,11 +143,13 @@ async def start(
     reply: str = "You said: {user}",
     model: LanguageModel | None = None,
     synthesizer: TextToSpeech | None = None,
+    tools: ToolDispatcher | None = None,
 ) -> Harness:
     """Start a session on the scripted pipeline and record what it emits.
 
     `model` replaces the LLM the session talks to (the recording one still records what
-    the harness sends it when `model` delegates to `h.llm`).
+    the harness sends it when `model` delegates to `h.llm`); `tools` replaces the tool
+    dispatcher (default: `default_registry()`).
     """
     llm = RecordingLlm(reply=reply, first_token_ms=first_token_ms, token_ms=token_ms)
     pipeline = Pipeline(
@@ -163,8 +166,7 @@ async def start(
     async def emit(event: CoreEvent) -> None:
         events.append((loop.time() - t0, event))
 
-    session = ConversationSession(
-        setup or make_setup(), pipeline, emit, log, tools=default_registry()
-    )
+    dispatcher = default_registry() if tools is None else tools
+    session = ConversationSession(setup or make_setup(), pipeline, emit, log, tools=dispatcher)
     await session.start()
     return Harness(session, llm, log, events, t0)

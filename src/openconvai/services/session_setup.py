@@ -23,8 +23,10 @@ from openconvai.schemas.tool_config import (
     MCPToolConfig,
     SystemToolConfig,
     ToolConfig,
+    WebhookToolConfig,
 )
 from openconvai.tools.system import system_tool_parameters
+from openconvai.tools.webhook_schema import llm_parameters
 
 logger = logging.getLogger(__name__)
 
@@ -204,6 +206,9 @@ def _agent_tool(
         parameters = tool.parameters.model_dump(mode="json")
     elif isinstance(tool, SystemToolConfig):
         parameters = system_tool_parameters(tool, languages)
+    elif isinstance(tool, WebhookToolConfig):
+        # Path, query and body parameters as one object, less what the config fills itself.
+        parameters = llm_parameters(tool.api_schema)
     system_type = tool.params.system_tool_type if isinstance(tool, SystemToolConfig) else None
     return AgentTool(
         spec=ToolSpec(tool.name or default_name or "", tool.description or "", parameters),

@@ -9,6 +9,7 @@ from openconvai.security.outbound import OutboundGuard
 from openconvai.tools.base import ToolRunner
 from openconvai.tools.client import ClientToolRunner
 from openconvai.tools.system import SystemToolRunner
+from openconvai.tools.webhook import WebhookToolRunner
 
 logger = logging.getLogger(__name__)
 
@@ -44,5 +45,12 @@ class ToolRegistry:
 
 
 def default_registry(*, guard: OutboundGuard | None = None) -> ToolRegistry:
-    """Every kind of tool this server runs (webhooks need the outbound guard)."""
-    return ToolRegistry({"client": ClientToolRunner(), "system": SystemToolRunner()})
+    """Every kind of tool this server runs; webhook tools only given the outbound `guard`
+    their calls go through."""
+    runners: dict[ToolType, ToolRunner] = {
+        "client": ClientToolRunner(),
+        "system": SystemToolRunner(),
+    }
+    if guard is not None:
+        runners["webhook"] = WebhookToolRunner(guard)
+    return ToolRegistry(runners)
