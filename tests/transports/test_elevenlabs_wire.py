@@ -11,13 +11,18 @@ from openconvai.conversation.events import (
     AgentChatResponsePart,
     AgentResponse,
     AgentResponseCorrection,
+    AgentToolRequest,
     AgentToolResponse,
+    AgentToolResponseFullPayload,
     ClientToolCall,
     ConversationEnded,
     ConversationStarted,
     EndReason,
     ErrorEvent,
     Interruption,
+    McpConnectionStatus,
+    McpIntegrationStatus,
+    McpToolCall,
     TentativeUserTranscript,
     UserTranscript,
     VadScore,
@@ -56,8 +61,8 @@ def test_audio_chunk_decodes_to_its_bytes() -> None:
         ),
         ({"type": "feedback", "event_id": 7, "score": "like"}, wire.Feedback(7, "like")),
         ({"type": "feedback", "event_id": 7, "score": None}, wire.Feedback(7, None)),
-        ({"type": "mcp_tool_approval_result", "tool_call_id": "x"},
-         wire.Unhandled("mcp_tool_approval_result")),
+        ({"type": "mcp_tool_approval_result", "tool_call_id": "x", "is_approved": False},
+         wire.McpApproval("x", False)),
         (
             {"type": "conversation_initiation_client_data", "dynamic_variables": {"a": 1}},
             wire.Initiation(
@@ -88,6 +93,7 @@ def test_client_messages_decode_to_typed_inputs(
         ('{"type": "pong", "event_id": true}', "needs a number 'event_id'"),
         ('{"type": "feedback", "event_id": 1, "score": "meh"}', "like, dislike or null"),
         ('{"type": "client_tool_result", "result": "x"}', "needs a string 'tool_call_id'"),
+        ('{"type": "mcp_tool_approval_result", "tool_call_id": "x"}', "boolean 'is_approved'"),
         (b"\xff\xfe", "not valid JSON"),
     ],
 )
@@ -140,6 +146,40 @@ def test_events_encode_as_the_protocol_has_them() -> None:
         "agent_tool_response": {
             "tool_name": "end_call", "tool_call_id": "c2", "tool_type": "system",
             "is_error": False, "is_called": True, "event_id": 4,
+        },
+    }  # fmt: skip
+    assert frame(AgentToolRequest("get_order", "c3", "webhook", 5)) == {
+        "type": "agent_tool_request",
+        "agent_tool_request": {
+            "tool_name": "get_order", "tool_call_id": "c3", "tool_type": "webhook", "event_id": 5,
+        },
+    }  # fmt: skip
+    full = frame(AgentToolResponseFullPayload("get_order", "c3", "webhook", True, 5, "boom"))
+    assert full == {
+        "type": "agent_tool_response_full_payload",
+        "agent_tool_response_full_payload": {
+            "tool_name": "get_order", "tool_call_id": "c3", "tool_type": "webhook",
+            "is_error": True, "is_called": True, "event_id": 5, "full_tool_result": "boom",
+        },
+    }  # fmt: skip
+    waiting = McpToolCall("srv", "c4", "add", None, {"a": 1}, "t0", "awaiting_approval", 30.0)
+    assert frame(waiting)["mcp_tool_call"] == {
+        "service_id": "srv", "tool_call_id": "c4", "tool_name": "add", "tool_description": None,
+        "parameters": {"a": 1}, "timestamp": "t0", "state": "awaiting_approval",
+        "approval_timeout_secs": 30.0,
+    }  # fmt: skip
+    done = McpToolCall("srv", "c4", "add", None, {}, "t1", "success", result=({"type": "x"},))
+    assert frame(done)["mcp_tool_call"]["result"] == [{"type": "x"}]
+    failed = McpToolCall("srv", "c4", "add", None, {}, "t1", "failure", error_message="down")
+    assert frame(failed)["mcp_tool_call"]["error_message"] == "down"
+    status = McpConnectionStatus((McpIntegrationStatus("srv", "mcp_server", True, 2),))
+    assert frame(status) == {
+        "type": "mcp_connection_status",
+        "mcp_connection_status": {
+            "integrations": [
+                {"integration_id": "srv", "integration_type": "mcp_server",
+                 "is_connected": True, "tool_count": 2}
+            ]
         },
     }  # fmt: skip
     assert frame(VadScore(0.75)) == {"type": "vad_score", "vad_score_event": {"vad_score": 0.75}}

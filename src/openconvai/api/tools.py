@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
-from openconvai.api.deps import Session, WorkspaceId
+from openconvai.api.deps import Outbound, Session, WorkspaceId
 from openconvai.api.errors import ERROR_RESPONSES
 from openconvai.schemas.tools import (
     GetToolDependentAgentsResponse,
@@ -21,10 +21,10 @@ router = APIRouter(responses=ERROR_RESPONSES, tags=["tools"])
 
 @router.post("/v1/convai/tools")
 async def create_tool(
-    body: ToolRequest, session: Session, workspace_id: WorkspaceId
+    body: ToolRequest, session: Session, workspace_id: WorkspaceId, guard: Outbound
 ) -> ToolResponse:
     """Add a tool to the workspace."""
-    return await tools.create_tool(session, workspace_id, body)
+    return await tools.create_tool(session, workspace_id, body, guard)
 
 
 @router.get("/v1/convai/tools")
@@ -74,10 +74,10 @@ async def get_tool(
 
 @router.patch("/v1/convai/tools/{tool_id}")
 async def update_tool(
-    tool_id: str, body: ToolRequest, session: Session, workspace_id: WorkspaceId
+    tool_id: str, body: ToolRequest, session: Session, workspace_id: WorkspaceId, guard: Outbound
 ) -> ToolResponse:
     """Replace a tool's config."""
-    return await tools.update_tool(session, workspace_id, tool_id, body)
+    return await tools.update_tool(session, workspace_id, tool_id, body, guard)
 
 
 @router.delete("/v1/convai/tools/{tool_id}")

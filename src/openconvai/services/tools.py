@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openconvai.clock import now_ms
 from openconvai.schemas.agents import ResourceAccessInfo
 from openconvai.schemas.secrets import DependentAvailableAgentIdentifier
-from openconvai.schemas.tool_config import TOOL_CONFIG_ADAPTER
+from openconvai.schemas.tool_config import TOOL_CONFIG_ADAPTER, WebhookToolConfig
 from openconvai.schemas.tools import (
     GetToolDependentAgentsResponse,
     ToolRequest,
@@ -18,9 +18,11 @@ from openconvai.schemas.tools import (
     ToolUsageStats,
 )
 from openconvai.security.ids import new_id
+from openconvai.security.outbound import OutboundGuard
 from openconvai.services.errors import Conflict, NotFound
 from openconvai.services.pagination import decode_cursor
 from openconvai.services.secret_usage import require_existing_secrets
+from openconvai.services.url_checks import require_allowed_url
 from openconvai.store import agents as agent_store
 from openconvai.store import tools as tool_store
 from openconvai.store.keyset import Direction
@@ -32,9 +34,11 @@ _ACCESS = ResourceAccessInfo(is_creator=True, creator_name="", creator_email="",
 _USAGE = ToolUsageStats(total_calls=0, avg_latency_secs=0.0)
 
 
-async def create_tool(session: AsyncSession, workspace_id: str, body: ToolRequest) -> ToolResponse:
+async def create_tool(
+    session: AsyncSession, workspace_id: str, body: ToolRequest, guard: OutboundGuard
+) -> ToolResponse:
     """Store a new tool, its config completed with defaults."""
-    config = _stored_config(body)
+    config = _stored_config(body, guard)
     await require_existing_secrets(session, workspace_id, config)
     now = now_ms()
     tool = Tool(
@@ -58,11 +62,15 @@ async def get_tool(session: AsyncSession, workspace_id: str, tool_id: str) -> To
 
 
 async def update_tool(
-    session: AsyncSession, workspace_id: str, tool_id: str, body: ToolRequest
+    session: AsyncSession,
+    workspace_id: str,
+    tool_id: str,
+    body: ToolRequest,
+    guard: OutboundGuard,
 ) -> ToolResponse:
     """Replace a tool's config with the one sent (agents using it keep its id)."""
     tool = await _require(session, workspace_id, tool_id)
-    config = _stored_config(body)
+    config = _stored_config(body, guard)
     await require_existing_secrets(session, workspace_id, config)
     tool.tool_config = config
     tool.response_mocks = _stored_mocks(body)
@@ -158,7 +166,9 @@ def tool_response(tool: Tool) -> ToolResponse:
     )
 
 
-def _stored_config(body: ToolRequest) -> dict[str, Any]:
+def _stored_config(body: ToolRequest, guard: OutboundGuard) -> dict[str, Any]:
+    if isinstance(body.tool_config, WebhookToolConfig):
+        require_allowed_url(guard, body.tool_config.api_schema.url, "tool_config.api_schema.url")
     config: dict[str, Any] = TOOL_CONFIG_ADAPTER.dump_python(body.tool_config, mode="json")
     return config
 

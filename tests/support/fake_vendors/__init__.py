@@ -60,7 +60,15 @@ class Stall:
     """Read the request and never answer, not even the status line."""
 
 
-Reply = Text | CallTool | Fail | Stall
+@dataclass(frozen=True)
+class SayToolResult:
+    """Answer with text that quotes the last tool result the request carries (`{result}`),
+    as a model that read the tool's answer would (OpenAI fake only)."""
+
+    template: str = "The tool said: {result}"
+
+
+Reply = Text | CallTool | Fail | Stall | SayToolResult
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from tests.support.fake_vendors import CallTool, Fail, FakeVendor, Stall, Text, pieces
+from tests.support.fake_vendors import (
+    CallTool,
+    Fail,
+    FakeVendor,
+    SayToolResult,
+    Stall,
+    Text,
+    pieces,
+)
 
 _ERROR_TYPES = {400: "invalid_request_error", 401: "invalid_request_error", 429: "requests"}
 
@@ -40,6 +48,8 @@ def app(vendor: FakeVendor) -> Starlette:
             return Response(status_code=204)
         if isinstance(reply, Fail):
             return _error(reply.status, reply.message)
+        if isinstance(reply, SayToolResult):
+            reply = Text(chunks=(reply.template.format(result=_last_tool_result(body)),))
         usage = bool((body.get("stream_options") or {}).get("include_usage"))
         events = _events(reply, str(body["model"]), usage)
         return StreamingResponse(vendor.watch(events), media_type="text/event-stream")
@@ -109,3 +119,11 @@ def _error(status: int, message: str, code: str | None = None) -> JSONResponse:
     kind = _ERROR_TYPES.get(status, "server_error" if status >= 500 else "invalid_request_error")
     body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
     return JSONResponse(body, status_code=status)
+
+
+def _last_tool_result(body: dict[str, Any]) -> str:
+    """The content of the request's last `tool` message ("" when there is none)."""
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "tool":
+            return str(message.get("content") or "")
+    return ""

@@ -137,6 +137,8 @@ class _Connection:
                 session.client_tool_result(call_id, result, is_error)
             case wire.Feedback(event_id=event_id, score=score):
                 session.feedback(event_id, score)
+            case wire.McpApproval(tool_call_id=call_id, is_approved=approved):
+                session.mcp_tool_approval(call_id, approved)
             case _:
                 # A repeated initiation or a flow this server does not run: nothing to do.
                 pass

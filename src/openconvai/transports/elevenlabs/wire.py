@@ -14,13 +14,17 @@ from openconvai.conversation.events import (
     AgentChatResponsePart,
     AgentResponse,
     AgentResponseCorrection,
+    AgentToolRequest,
     AgentToolResponse,
+    AgentToolResponseFullPayload,
     ClientToolCall,
     ConversationStarted,
     CoreEvent,
     EndReason,
     ErrorEvent,
     Interruption,
+    McpConnectionStatus,
+    McpToolCall,
     TentativeUserTranscript,
     UserTranscript,
     VadScore,
@@ -88,6 +92,44 @@ def _message(event: CoreEvent) -> dict[str, Any] | None:
                 "event_id": eid,
             }
             return {"type": "client_tool_call", "client_tool_call": body}
+        case AgentToolRequest() as tool:
+            body = {
+                "tool_name": tool.tool_name,
+                "tool_call_id": tool.tool_call_id,
+                "tool_type": tool.tool_type,
+                "event_id": tool.event_id,
+            }
+            return {"type": "agent_tool_request", "agent_tool_request": body}
+        case AgentToolResponseFullPayload() as tool:
+            body = {
+                "tool_name": tool.tool_name,
+                "tool_call_id": tool.tool_call_id,
+                "tool_type": tool.tool_type,
+                "is_error": tool.is_error,
+                "is_called": True,
+                "event_id": tool.event_id,
+                "full_tool_result": tool.full_tool_result,
+            }
+            return {
+                "type": "agent_tool_response_full_payload",
+                "agent_tool_response_full_payload": body,
+            }
+        case McpToolCall() as mcp:
+            return {"type": "mcp_tool_call", "mcp_tool_call": _mcp_call(mcp)}
+        case McpConnectionStatus(integrations=integrations):
+            listed = [
+                {
+                    "integration_id": item.integration_id,
+                    "integration_type": item.integration_type,
+                    "is_connected": item.is_connected,
+                    "tool_count": item.tool_count,
+                }
+                for item in integrations
+            ]
+            return {
+                "type": "mcp_connection_status",
+                "mcp_connection_status": {"integrations": listed},
+            }
         case AgentToolResponse() as tool:
             body = {
                 "tool_name": tool.tool_name,
@@ -113,6 +155,25 @@ def _message(event: CoreEvent) -> dict[str, Any] | None:
                 "conversation_initiation_metadata_event": body,
             }
     return None
+
+
+def _mcp_call(call: McpToolCall) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "service_id": call.service_id,
+        "tool_call_id": call.tool_call_id,
+        "tool_name": call.tool_name,
+        "tool_description": call.tool_description,
+        "parameters": call.parameters,
+        "timestamp": call.timestamp,
+        "state": call.state,
+    }
+    if call.state == "awaiting_approval":
+        body["approval_timeout_secs"] = call.approval_timeout_secs
+    elif call.state == "success":
+        body["result"] = list(call.result or ())
+    elif call.state == "failure":
+        body["error_message"] = call.error_message
+    return body
 
 
 def error_body(error: ErrorEvent) -> dict[str, Any]:
@@ -208,6 +269,14 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class McpApproval:
+    """The client's decision on an MCP call awaiting approval."""
+
+    tool_call_id: str
+    is_approved: bool
+
+
+@dataclass(frozen=True)
 class Unhandled:
     """A known message of a flow this server does not run (nothing to do)."""
 
@@ -224,6 +293,7 @@ ClientInput = (
     | UserActivity
     | ClientToolResult
     | Feedback
+    | McpApproval
     | Unhandled
 )
 
@@ -298,6 +368,11 @@ def _typed(kind: str, body: dict[str, Any]) -> ClientInput:
             if score not in ("like", "dislike", None):
                 raise InvalidClientMessage("feedback score must be like, dislike or null")
             return Feedback(_int(body, "event_id"), score)
+        case "mcp_tool_approval_result":
+            approved = body.get("is_approved")
+            if not isinstance(approved, bool):
+                raise InvalidClientMessage("mcp_tool_approval_result needs a boolean 'is_approved'")
+            return McpApproval(_text(body, "tool_call_id"), approved)
     return Unhandled(kind)
 
 
