@@ -1,5 +1,6 @@
 """The tool dispatcher: the runner for each contract tool type."""
 
+import asyncio
 import logging
 
 from openconvai.conversation.setup import AgentTool, ToolType
@@ -12,6 +13,8 @@ from openconvai.tools.system import SystemToolRunner
 from openconvai.tools.webhook import WebhookToolRunner
 
 logger = logging.getLogger(__name__)
+
+_GRACE_SECS = 1.0
 
 
 class ToolRegistry:
@@ -37,7 +40,16 @@ class ToolRegistry:
                 is_error=True,
             )
         try:
-            return await runner.run(call, tool, context)
+            # Every runner keeps its own time limit; this one catches a runner that does not,
+            # so no tool can hold a turn for ever.
+            limit = tool.response_timeout_secs + _GRACE_SECS
+            return await asyncio.wait_for(runner.run(call, tool, context), limit)
+        except TimeoutError:
+            logger.warning("tool %s did not finish within %.1f s", call.name, limit)
+            return ToolOutcome(
+                f"The tool {call.name} did not answer in time; it was not completed.",
+                is_error=True,
+            )
         except Exception as exc:
             # A tool's bug must not leave the conversation waiting: the LLM hears of it.
             logger.exception("tool %s failed", call.name)
