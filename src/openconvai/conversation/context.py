@@ -135,7 +135,7 @@ class CoreContext:
             time_in_call_secs=int(self.elapsed()),
             tool_calls=reply.tool_calls,
             event_id=reply.event_id,
-            agent_id=self.setup.agent_id,
+            agent_id=reply.agent_id or self.setup.agent_id,
         )
 
 

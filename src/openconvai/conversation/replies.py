@@ -54,7 +54,12 @@ class ReplyRunner:
         # message): the new one waits for it rather than talking over it.
         playing = ctx.reply.task if ctx.reply is not None else None
         reply = Reply(
-            event_id=0, kind=kind, fixed_text=fixed_text, after=playing, speculative=speculative
+            event_id=0,
+            kind=kind,
+            fixed_text=fixed_text,
+            after=playing,
+            speculative=speculative,
+            agent_id=ctx.setup.agent_id,
         )
         if speech_end is not None:
             reply.marks["speech_end"] = speech_end
@@ -331,7 +336,8 @@ class ReplyRunner:
         await self.out.play_out(reply)
         if ctx.reply is reply:
             ctx.reply = None
-        if reply.text:
+        if reply.text or reply.tool_calls:
+            # A turn that only ran tools (a skipped turn, a switch) still holds its calls.
             ctx.log.add(ctx.agent_turn(reply, reply.text))
         ctx.touch(user=False)
         if reply.then_end is not None:

@@ -37,6 +37,8 @@ class Reply:
     event_id: int
     kind: ReplyKind
     speculative: bool = False
+    # The agent that speaks it (a transfer changes who speaks next, not who spoke).
+    agent_id: str = ""
     fixed_text: str = ""
     text: str = ""
     segments: list[SpokenSegment] = field(default_factory=list)

@@ -135,7 +135,7 @@ def _entry(turn: LoggedTurn, produced: ModelTokens) -> conversations.TranscriptE
     return conversations.TranscriptEntryIn.model_validate(
         {
             "role": turn.role,
-            "message": turn.message,
+            "message": turn.message or None,
             "time_in_call_secs": turn.time_in_call_secs,
             "interrupted": turn.interrupted,
             "original_message": turn.original_message,

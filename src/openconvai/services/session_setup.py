@@ -83,13 +83,16 @@ def build_setup(config: ConversationalConfig, inputs: SetupInputs) -> SessionSet
     except ValueError as exc:
         raise SetupRefused("value_error", str(exc)) from exc
     turn = config.turn
+    languages = _languages(config, system_prompt, values)
+    # A conversation started in one of the presets' languages speaks as that preset says.
+    spoken = languages[agent.language or "en"]
     return SessionSetup(
         conversation_id=inputs.conversation_id,
         agent_id=inputs.agent_id,
-        system_prompt=system_prompt,
-        first_message=first_message,
+        system_prompt=spoken.system_prompt,
+        first_message=spoken.first_message or first_message,
         llm_model=str(prompt.llm),
-        voice=agent_voice(config),
+        voice=spoken.voice,
         voices=_voices(config),
         input_format=inputs.input_format or AudioFormat.parse(config.asr.user_input_audio_format),
         output_format=inputs.output_format
@@ -109,7 +112,7 @@ def build_setup(config: ConversationalConfig, inputs: SetupInputs) -> SessionSet
         speculative_replies=inputs.speculative_replies,
         max_tool_rounds=inputs.max_tool_rounds,
         variables=dict(values),
-        languages=_languages(config, system_prompt, values),
+        languages=languages,
         phone_call=inputs.phone_call,
         first_message_interruptible=not agent.disable_first_message_interruptions,
     )
