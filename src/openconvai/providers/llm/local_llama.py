@@ -71,7 +71,9 @@ class LocalLlama:
         """The reply; a leading JSON object becomes a tool call instead of text."""
         local = self._local(request)
         events = tool_calls_from_text(
-            self._client.stream(local), request.tools, call_id=f"call_{len(request.messages)}"
+            self._client.stream(local),
+            _callable(request),
+            call_id=f"call_{len(request.messages)}",
         )
         async for event in events:
             if isinstance(event, Usage):
@@ -81,17 +83,29 @@ class LocalLlama:
 
     def _local(self, request: LlmRequest) -> LlmRequest:
         """The request as the embedded model takes it: tools in the prompt, a grammar."""
+        tools = _callable(request)
         return LlmRequest(
             model=self.model_name,
-            messages=_flatten(request.messages, request.tools),
+            messages=_flatten(request.messages, tools),
             temperature=request.temperature,
             max_tokens=request.max_tokens or _DEFAULT_MAX_TOKENS,
-            extra_body={**request.extra_body, **_grammar(request.tools)},
+            extra_body={**request.extra_body, **_grammar(tools)},
         )
 
     async def aclose(self) -> None:
         """Close the HTTP client (the llama.cpp server ends with the process)."""
         await self._client.aclose()
+
+
+def _callable(request: LlmRequest) -> Sequence[ToolSpec]:
+    """The tools the model may call now: none right after a tool result.
+
+    A small model handed a result tends to call the same tool again; with the call branch
+    of its grammar gone it must say the result instead (one tool round per answer).
+    """
+    if request.messages and request.messages[-1].role == "tool":
+        return ()
+    return request.tools
 
 
 def _flatten(messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> list[ChatMessage]:
@@ -109,7 +123,12 @@ def _flatten(messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> list
             flat.append(ChatMessage("assistant", text + " ".join(json.dumps(c) for c in calls)))
         elif message.role == "tool":
             name = names.get(message.tool_call_id or "", "the tool")
-            flat.append(ChatMessage("user", f"[{name} returned: {message.content}]"))
+            flat.append(
+                ChatMessage(
+                    "user",
+                    f"[{name} returned: {message.content}] Tell me that in one short sentence.",
+                )
+            )
         else:
             flat.append(ChatMessage(message.role, message.content))
     if tools:
