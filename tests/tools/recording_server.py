@@ -47,6 +47,7 @@ class Reply:
     body: bytes = b""
     content_type: str = "application/json"
     delay_secs: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of_json(cls, value: Any, status: int = 200) -> "Reply":
@@ -87,9 +88,10 @@ async def recording_server(route: Route = echo) -> AsyncIterator[RecordingServer
                 reply = state.route(request)
                 if reply.delay_secs:
                     await asyncio.sleep(reply.delay_secs)
+                extra = "".join(f"{name}: {value}\r\n" for name, value in reply.headers.items())
                 head = (
                     f"HTTP/1.1 {reply.status} X\r\ncontent-type: {reply.content_type}\r\n"
-                    f"content-length: {len(reply.body)}\r\n\r\n"
+                    f"{extra}content-length: {len(reply.body)}\r\n\r\n"
                 )
                 writer.write(head.encode() + reply.body)
                 await writer.drain()
