@@ -3,7 +3,6 @@
 import asyncio
 import contextlib
 import logging
-import time
 
 from openconvai.conversation.context import CoreContext
 from openconvai.conversation.events import (
@@ -302,11 +301,11 @@ class ReplyRunner:
             setup=ctx.setup,
             handover=ctx.handover,
         )
-        started = time.perf_counter()
+        started = ctx.loop.time()
         outcome = await ctx.tools.run(call, tool, context)
         record.result, record.is_error = outcome.result, outcome.is_error
         record.details = outcome.details
-        record.latency_secs = time.perf_counter() - started
+        record.latency_secs = ctx.loop.time() - started
         if server_side:
             await ctx.emit(
                 AgentToolResponse(call.name, call.id, kind, outcome.is_error, reply.event_id)
