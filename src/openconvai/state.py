@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from openconvai.providers.catalog import ProviderCatalog
 from openconvai.security.encryption import SecretBox
+from openconvai.security.outbound import OutboundGuard
 from openconvai.services.admission import Admission, LocalAdmission
 from openconvai.services.live_registry import LiveConversations
 from openconvai.settings import Settings
@@ -21,3 +22,8 @@ class AppState:
     providers: ProviderCatalog
     admission: Admission = field(default_factory=LocalAdmission)
     live: LiveConversations = field(default_factory=LiveConversations)
+    # The guard of every workspace-supplied URL (MCP servers, ...), from the settings.
+    outbound: OutboundGuard = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.outbound = OutboundGuard.from_settings(self.settings)

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from openconvai.analysis.pricing import ModelPrice, price_table
 from openconvai.security.encryption import SecretBox
+from openconvai.security.outbound import OutboundGuard
 from openconvai.services import api_keys
 from openconvai.state import AppState
 
@@ -58,3 +59,11 @@ def get_prices(state: Annotated[AppState, Depends(get_state)]) -> Mapping[str, M
 
 
 Prices = Annotated[Mapping[str, ModelPrice], Depends(get_prices)]
+
+
+def get_outbound_guard(state: Annotated[AppState, Depends(get_state)]) -> OutboundGuard:
+    """The guard every workspace-supplied URL is checked and called through."""
+    return state.outbound
+
+
+Outbound = Annotated[OutboundGuard, Depends(get_outbound_guard)]
