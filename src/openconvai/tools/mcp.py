@@ -117,8 +117,11 @@ async def discover(
     Each server gets `timeout_secs` (default: the guard's) to connect and list.
     """
     timeout = guard.timeout_secs if timeout_secs is None else timeout_secs
+    # Secrets one after the other (a reader on a store session cannot be shared at once),
+    # then every connection at the same time.
+    addresses = [await _address(server, secret, variables or {}) for server in servers]
     found = await asyncio.gather(
-        *(_connect(server, guard, secret, variables or {}, timeout) for server in servers)
+        *(_connect(s, a, guard, timeout) for s, a in zip(servers, addresses, strict=True))
     )
     connections: dict[str, McpConnection] = {}
     failures: dict[str, str] = {}
@@ -160,7 +163,8 @@ async def list_server_tools(
 ) -> McpToolListing:
     """Connect once, list the server's tools and disconnect (for the REST API); never raises."""
     timeout = guard.timeout_secs if timeout_secs is None else timeout_secs
-    connection, listed, failure = await _connect(server, guard, secret, {}, timeout)
+    address = await _address(server, secret, {})
+    connection, listed, failure = await _connect(server, address, guard, timeout)
     if connection is None:
         return McpToolListing(error=failure)
     await connection.aclose()
@@ -259,21 +263,29 @@ class _Reporter:
         )
 
 
+async def _address(
+    server: McpServerSpec, secret: SecretReader, variables: Variables
+) -> tuple[str, dict[str, str]] | str:
+    """The server's URL and headers with their secrets read, or why they cannot be."""
+    try:
+        return await _resolve(server, secret, variables)
+    except LookupError as error:
+        return f"a secret it needs is missing ({error})"
+    except Exception as error:  # a secret that cannot be read
+        logger.warning("MCP server %s: reading its secrets failed", server.id, exc_info=True)
+        return f"its secrets could not be read ({describe(error)})"
+
+
 async def _connect(
     server: McpServerSpec,
+    address: tuple[str, dict[str, str]] | str,
     guard: UrlChecker,
-    secret: SecretReader,
-    variables: Variables,
     timeout_secs: float,
 ) -> tuple[McpConnection | None, list[ListedTool], str | None]:
     """An open connection and the server's tools, or None and why not."""
-    try:
-        url, headers = await _resolve(server, secret, variables)
-    except LookupError as error:
-        return None, [], f"a secret it needs is missing ({error})"
-    except Exception as error:  # a secret that cannot be read
-        logger.warning("MCP server %s: reading its secrets failed", server.id, exc_info=True)
-        return None, [], f"its secrets could not be read ({describe(error)})"
+    if isinstance(address, str):
+        return None, [], address
+    url, headers = address
     connection = McpConnection(
         url, server.transport, headers, guard, connect_timeout_secs=timeout_secs
     )
