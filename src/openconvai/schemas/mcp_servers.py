@@ -129,8 +129,9 @@ class MCPServerConfigUpdateRequest(ContractModel):
     """Body of `PATCH /v1/convai/mcp-servers/{id}`: only the fields sent change.
 
     `request_headers` merge into the stored ones (a null value removes a header);
-    `secret_token: null` removes the token. `name`, `description`, `url` and `transport`
-    are not in SDK 2.78's update but are accepted.
+    `secret_token: null` removes the token, and other nulls reset their field, except
+    `name`, `url` and `transport`, which a null leaves as they are. Those three and
+    `description` are not in SDK 2.78's update but are accepted.
     """
 
     approval_policy: MCPApprovalPolicy | None = None

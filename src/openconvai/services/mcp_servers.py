@@ -38,6 +38,8 @@ from openconvai.tools.mcp_config import approval_state, tool_hash
 _ACCESS = ResourceAccessInfo(is_creator=True, creator_name="", creator_email="", role="admin")
 # Fields whose sent object merges into the stored one (a null value removes a key).
 _MERGED = ("request_headers", "request_meta")
+# Fields a null leaves as they are (any other null resets its field to the default).
+_KEPT_ON_NULL = ("name", "url", "transport")
 _NOT_INSTALLED = "MCP support is not installed on this server (pip install 'openconvai[mcp]')."
 
 
@@ -89,7 +91,11 @@ async def update_mcp_server(
     server_id: str,
     body: MCPServerConfigUpdateRequest,
 ) -> MCPServerResponse:
-    """Apply a PATCH: the fields sent change (null resets one); header maps merge."""
+    """Apply a PATCH: the fields sent change (null resets one); header maps merge.
+
+    A null `name`, `url` or `transport` leaves it as it is: those have no default to go back to
+    (or, for `transport`, one that would silently change how the server is reached).
+    """
     server = await _require(session, workspace_id, server_id)
     config = copy.deepcopy(server.config)
     sent = body.model_dump(mode="json", exclude_unset=True)
@@ -103,7 +109,8 @@ async def update_mcp_server(
                     merged[name] = item
             config[key] = merged
         elif value is None:
-            config.pop(key, None)
+            if key not in _KEPT_ON_NULL:
+                config.pop(key, None)
         else:
             config[key] = value
     config = normalised(MCPServerConfig, config, ("body",))
