@@ -1,6 +1,7 @@
 """MCP tools against a real MCP server of the official SDK (its own process, on 127.0.0.1)."""
 
 import asyncio
+import socket
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -286,6 +287,29 @@ async def test_a_server_that_is_down_or_refused_offers_no_tools(http_server: Mcp
     assert "loopback" in refused.failures["mcp_private"]
     listing = await list_server_tools(down, guard=GUARD, secret=read_secret)
     assert listing.tools == () and listing.error
+
+
+async def test_a_silent_server_times_out_and_cancelling_discovery_closes_all(
+    http_server: McpProcess,
+) -> None:
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        mute = spec(f"http://127.0.0.1:{silent.getsockname()[1]}/mcp", id="mcp_mute")
+        started = time.monotonic()
+        found = await discover([mute], guard=GUARD, secret=read_secret, timeout_secs=0.5)
+        assert time.monotonic() - started < 3
+        assert "timed out" in found.failures["mcp_mute"] and found.tools == ()
+
+        starting = asyncio.create_task(
+            discover([spec(http_server.url), mute], guard=GUARD, secret=read_secret)
+        )
+        await asyncio.sleep(1)
+        starting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await starting
+    left = [task for task in asyncio.all_tasks() if task.get_name().startswith("mcp ")]
+    assert left == []
 
 
 async def test_a_server_killed_mid_call_gives_an_error_outcome() -> None:

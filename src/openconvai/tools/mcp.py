@@ -120,9 +120,15 @@ async def discover(
     # Secrets one after the other (a reader on a store session cannot be shared at once),
     # then every connection at the same time.
     addresses = [await _address(server, secret, variables or {}) for server in servers]
-    found = await asyncio.gather(
-        *(_connect(s, a, guard, timeout) for s, a in zip(servers, addresses, strict=True))
-    )
+    connecting = [
+        asyncio.ensure_future(_connect(s, a, guard, timeout))
+        for s, a in zip(servers, addresses, strict=True)
+    ]
+    try:
+        found = await asyncio.gather(*connecting)
+    except BaseException:  # cancelled: the conversation ended while it started
+        await _close_connected(connecting)
+        raise
     connections: dict[str, McpConnection] = {}
     failures: dict[str, str] = {}
     offered: list[tuple[McpServerSpec, ListedTool]] = []
@@ -261,6 +267,19 @@ class _Reporter:
                 **details,
             )
         )
+
+
+async def _close_connected(
+    connecting: Sequence["asyncio.Future[tuple[McpConnection | None, Any, Any]]"],
+) -> None:
+    for future in connecting:
+        future.cancel()
+    await asyncio.gather(*connecting, return_exceptions=True)
+    for future in connecting:
+        if future.done() and not future.cancelled() and future.exception() is None:
+            connection = future.result()[0]
+            if connection is not None:
+                await connection.aclose()
 
 
 async def _address(
