@@ -11,7 +11,7 @@ $(STAMP): pyproject.toml
 		{ echo "openconvai needs Python 3.11 or newer (set PYTHON=...)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,local,cloud]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,local,cloud,mcp]'
 	touch $@
 
 serve: $(STAMP)

@@ -16,6 +16,7 @@ from openconvai.api import (
     health,
     llm_usage,
     llms,
+    mcp_servers,
     secrets,
     tools,
     workspace_settings,
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, announce_admin_key: bool = T
     app.include_router(agents.router)
     app.include_router(secrets.router)
     app.include_router(tools.router)
+    app.include_router(mcp_servers.router)
     app.include_router(workspace_settings.router)
     app.include_router(conversations.router)
     app.include_router(conversation_auth.router)

@@ -166,7 +166,13 @@ async def test_get_secret_returns_metadata_only(app: FastAPI, app_state: AppStat
             "type": "stored",
             "secret_id": secret_id,
             "name": "openai",
-            "used_by": {"tools": [], "agents": [], "others": [], "phone_numbers": []},
+            "used_by": {
+                "tools": [],
+                "agents": [],
+                "others": [],
+                "phone_numbers": [],
+                "mcp_servers": [],
+            },
         }
         assert VALUE not in response.text
         foreign = await b.get(f"/v1/convai/secrets/{secret_id}")

@@ -89,6 +89,23 @@ class DependentUnknownAgentIdentifier(ContractModel):
     type: Literal["unknown"] = "unknown"
 
 
+class DependentAvailableMcpServerIdentifier(ContractModel):
+    """An MCP server using the secret that the caller can see (SDK 2.78)."""
+
+    id: str
+    name: str
+    type: Literal["available"] = "available"
+    created_at_unix_secs: int
+    access_level: AccessLevel
+
+
+class DependentUnknownMcpServerIdentifier(ContractModel):
+    """An MCP server using the secret that the caller has no access to (SDK 2.78)."""
+
+    type: Literal["unknown"] = "unknown"
+    id: str
+
+
 class DependentPhoneNumberIdentifier(ContractModel):
     """A phone number whose configuration uses the secret."""
 
@@ -106,6 +123,10 @@ DependentAgent = Annotated[
     DependentAvailableAgentIdentifier | DependentUnknownAgentIdentifier,
     Field(discriminator="type"),
 ]
+DependentMcpServer = Annotated[
+    DependentAvailableMcpServerIdentifier | DependentUnknownMcpServerIdentifier,
+    Field(discriminator="type"),
+]
 
 
 class ConvAIStoredSecretDependencies(ContractModel):
@@ -115,6 +136,7 @@ class ConvAIStoredSecretDependencies(ContractModel):
     agents: list[DependentAgent]
     others: list[SecretDependencyType]
     phone_numbers: list[DependentPhoneNumberIdentifier] = Field(default_factory=list)
+    mcp_servers: list[DependentMcpServer] = Field(default_factory=list)
 
 
 class WorkspaceStoredSecret(ContractModel):
@@ -145,10 +167,13 @@ __all__ = [
     "ConvAIStoredSecretDependencies",
     "DependentAgent",
     "DependentAvailableAgentIdentifier",
+    "DependentAvailableMcpServerIdentifier",
     "DependentAvailableToolIdentifier",
+    "DependentMcpServer",
     "DependentPhoneNumberIdentifier",
     "DependentTool",
     "DependentUnknownAgentIdentifier",
+    "DependentUnknownMcpServerIdentifier",
     "DependentUnknownToolIdentifier",
     "GetWorkspaceSecretsResponse",
     "PatchWorkspaceSecretRequest",

@@ -21,6 +21,7 @@ from openconvai.schemas.agents import (
 from openconvai.schemas.conversation_config import ConversationalConfig
 from openconvai.schemas.platform_settings import AgentPlatformSettings
 from openconvai.security.ids import new_id
+from openconvai.services.agent_mcp_servers import require_existing_mcp_servers
 from openconvai.services.agent_tools import require_existing_tools
 from openconvai.services.deep_merge import deep_merge
 from openconvai.services.documents import normalised
@@ -55,6 +56,7 @@ async def create_agent(
     )
     await require_existing_secrets(session, workspace_id, conversation_config, platform_settings)
     await require_existing_tools(session, workspace_id, conversation_config)
+    await require_existing_mcp_servers(session, workspace_id, conversation_config)
     if check is not None:
         await check(session, workspace_id, body.conversation_config)
     now = now_ms()
@@ -115,6 +117,7 @@ async def update_agent(
     )
     if sent.get("conversation_config") is not None:
         await require_existing_tools(session, workspace_id, agent.conversation_config)
+        await require_existing_mcp_servers(session, workspace_id, agent.conversation_config)
         if check is not None:
             effective = ConversationalConfig.model_validate(agent.conversation_config)
             await check(session, workspace_id, effective)

@@ -1,4 +1,4 @@
-"""Which agents, tools and workspace settings refer to which secrets."""
+"""Which agents, tools, MCP servers and workspace settings refer to which secrets."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from openconvai.services.errors import BadRequest
 from openconvai.services.secret_refs import referenced_secret_ids
 from openconvai.store import agents as agent_store
+from openconvai.store import mcp_servers as mcp_store
 from openconvai.store import secrets as secret_store
 from openconvai.store import tools as tool_store
 from openconvai.store import workspaces
-from openconvai.store.models import Agent, Tool
+from openconvai.store.models import Agent, McpServer, Tool
 
 
 @dataclass
@@ -21,12 +22,14 @@ class SecretUsers:
 
     agents: list[Agent] = field(default_factory=list)
     tools: list[Tool] = field(default_factory=list)
+    mcp_servers: list[McpServer] = field(default_factory=list)
     workspace_webhook: bool = False
 
     @property
     def in_use(self) -> bool:
         """Whether anything refers to the secret."""
-        return bool(self.agents) or bool(self.tools) or self.workspace_webhook
+        users = (self.agents, self.tools, self.mcp_servers)
+        return any(users) or self.workspace_webhook
 
 
 async def secret_users(session: AsyncSession, workspace_id: str) -> dict[str, SecretUsers]:
@@ -39,6 +42,9 @@ async def secret_users(session: AsyncSession, workspace_id: str) -> dict[str, Se
     for tool in await tool_store.iter_tool_documents(session, workspace_id):
         for secret_id in referenced_secret_ids(tool.tool_config):
             users[secret_id].tools.append(tool)
+    for server in await mcp_store.list_mcp_servers(session, workspace_id):
+        for secret_id in referenced_secret_ids(server.config):
+            users[secret_id].mcp_servers.append(server)
     workspace = await workspaces.get_workspace(session, workspace_id)
     if workspace is not None:
         for secret_id in referenced_secret_ids(workspace.convai_settings):

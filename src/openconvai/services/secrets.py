@@ -6,6 +6,7 @@ from openconvai.clock import now_ms
 from openconvai.schemas.secrets import (
     ConvAIStoredSecretDependencies,
     DependentAvailableAgentIdentifier,
+    DependentAvailableMcpServerIdentifier,
     DependentAvailableToolIdentifier,
     GetWorkspaceSecretsResponse,
     PatchWorkspaceSecretRequest,
@@ -101,6 +102,7 @@ async def delete_secret(session: AsyncSession, workspace_id: str, secret_id: str
     if users is not None and users.in_use:
         names = [f"agent {a.name!r} ({a.id})" for a in users.agents]
         names += [f"tool {t.name!r} ({t.id})" for t in users.tools]
+        names += [f"MCP server {m.config['name']!r} ({m.id})" for m in users.mcp_servers]
         if users.workspace_webhook:
             names.append("the workspace's conversation initiation webhook")
         raise Conflict(
@@ -133,6 +135,15 @@ def _dependencies(users: SecretUsers | None) -> ConvAIStoredSecretDependencies:
                 access_level="admin",
             )
             for agent in users.agents
+        ],
+        mcp_servers=[
+            DependentAvailableMcpServerIdentifier(
+                id=server.id,
+                name=server.config["name"],
+                created_at_unix_secs=server.created_at_ms // 1000,
+                access_level="admin",
+            )
+            for server in users.mcp_servers
         ],
         others=["conversation_initiation_webhook"] if users.workspace_webhook else [],
     )

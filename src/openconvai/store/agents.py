@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openconvai.store.keyset import Cursor, Direction, after, fetch_page
+from openconvai.store.mcp_servers import delete_agent_mcp_server_refs, write_agent_mcp_server_refs
 from openconvai.store.models import Agent, AgentTag
 from openconvai.store.tools import delete_agent_tool_refs, write_agent_tool_refs
 
@@ -34,11 +35,12 @@ class AgentQuery:
 
 
 async def add_agent(session: AsyncSession, agent: Agent) -> None:
-    """Insert an agent with its tag and tool rows (not committed)."""
+    """Insert an agent with its tag, tool and MCP server rows (not committed)."""
     session.add(agent)
     await session.flush()
     await _write_tags(session, agent)
     await write_agent_tool_refs(session, agent)
+    await write_agent_mcp_server_refs(session, agent)
 
 
 async def get_agent(session: AsyncSession, workspace_id: str, agent_id: str) -> Agent | None:
@@ -55,19 +57,22 @@ async def find_agent(session: AsyncSession, agent_id: str) -> Agent | None:
 async def save_agent(session: AsyncSession, agent: Agent, tags_changed: bool) -> None:
     """Flush changes to an agent, rewriting its tag rows if they changed (not committed).
 
-    Its tool rows are rewritten every time: they follow the document's `tool_ids`.
+    Its tool and MCP server rows are rewritten every time: they follow the document's
+    `tool_ids` and `mcp_server_ids`.
     """
     await session.flush()
     if tags_changed:
         await session.execute(delete(AgentTag).where(AgentTag.agent_id == agent.id))
         await _write_tags(session, agent)
     await write_agent_tool_refs(session, agent)
+    await write_agent_mcp_server_refs(session, agent)
 
 
 async def delete_agent(session: AsyncSession, agent: Agent) -> None:
-    """Remove an agent, its tags and its tool rows (not committed)."""
+    """Remove an agent, its tags and its tool and MCP server rows (not committed)."""
     await session.execute(delete(AgentTag).where(AgentTag.agent_id == agent.id))
     await delete_agent_tool_refs(session, agent)
+    await delete_agent_mcp_server_refs(session, agent)
     await session.delete(agent)
     await session.flush()
 

@@ -130,6 +130,43 @@ class AgentTool(Base):
     workspace_id: Mapped[str] = mapped_column(String(64))
 
 
+class McpServer(Base):
+    """An MCP server of the workspace: its validated `config` as a JSON document."""
+
+    __tablename__ = "mcp_servers"
+    __table_args__ = (
+        Index("ix_mcp_servers_workspace_created", "workspace_id", "created_at_ms", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"))
+    config: Mapped[dict[str, Any]]
+    # Tool name -> {"description", "input_schema"} as approved through `tool-approvals`,
+    # shown beside a tool that changed since (`approved_definition`).
+    approved_definitions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class AgentMcpServer(Base):
+    """One id of an agent's `prompt.mcp_server_ids`: which agents use a server, in plain SQL.
+
+    Rewritten with the agent's document, as `AgentTool` is; `mcp_server_id` is no foreign
+    key: deleting a server checks these rows instead.
+    """
+
+    __tablename__ = "agent_mcp_servers"
+    __table_args__ = (
+        Index("ix_agent_mcp_servers_workspace_server", "workspace_id", "mcp_server_id"),
+    )
+
+    agent_id: Mapped[str] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    mcp_server_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+
+
 class Conversation(Base):
     """One conversation with an agent: how it started, its state and how it ended.
 

@@ -1,7 +1,7 @@
 """The agent that said each transcript entry (a conversation can be transferred).
 
-Revision ID: 0005_transcript_agent
-Revises: 0004_tools
+Revision ID: 0006_transcript_agent
+Revises: 0005_mcp_servers
 Create Date: 2026-12-01
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_transcript_agent"
-down_revision: str | None = "0004_tools"
+revision: str = "0006_transcript_agent"
+down_revision: str | None = "0005_mcp_servers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
