@@ -48,7 +48,7 @@ from starlette.routing import Route
 from websockets.asyncio.client import connect
 
 from placement import free_port, pin
-from serving import serve
+from serving import cpu_secs, serve
 
 TOOL_NAME = "get_order"
 TURN_TIMEOUT_SECS = 20.0
@@ -308,7 +308,7 @@ async def main(options: argparse.Namespace) -> None:
         async with serve(Path(tmp), env, cpu=0) as server:
             agent_id = await create_agent(server.base_url, server.admin_key, fakes)
             ws_url = f"{server.ws_url}?agent_id={agent_id}"
-            started = _now()
+            started, server_cpu, own_cpu = _now(), cpu_secs(server.pid), time.process_time()
             tasks = [
                 asyncio.create_task(
                     conversation(
@@ -322,6 +322,8 @@ async def main(options: argparse.Namespace) -> None:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
             elapsed = _now() - started
+            server_cpu = cpu_secs(server.pid) - server_cpu
+            own_cpu = time.process_time() - own_cpu
         baseline = await round_trips(fakes, 200)
     to_webhook = _hop(stamps.tool_call_done, stamps.webhook_request)
     to_llm = _hop(stamps.webhook_response, stamps.next_llm_request)
@@ -335,6 +337,10 @@ async def main(options: argparse.Namespace) -> None:
     print(
         f"samples (first turn of each conversation left out): {len(to_webhook)} tool calls, "
         f"{len(to_llm)} tool results, {len(total)} both"
+    )
+    print(
+        f"CPU busy while talking: server {server_cpu / elapsed:.0%} of CPU 0, "
+        f"fakes and clients {own_cpu / elapsed:.0%} of CPU 1"
     )
     print("target (issue: Tools and MCP): p50 <= 5 ms each hop")
     print(_row("LLM's completed tool call -> webhook request", list(to_webhook.values())))

@@ -106,6 +106,13 @@ class Settings(BaseSettings):
         description="Start replying at the user's first pause (discarded if they go on): "
         "faster replies, at the cost of LLM tokens spent on discarded starts.",
     )
+    mcp_approval_timeout_secs: float = Field(
+        30.0,
+        gt=0,
+        le=600,
+        description="How long an MCP tool call that needs approval waits for the client's "
+        "decision before it is refused.",
+    )
     max_tool_rounds: int = Field(
         5,
         ge=0,

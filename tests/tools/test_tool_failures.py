@@ -13,9 +13,12 @@ from openconvai.conversation.tool_port import ToolCallContext, ToolOutcome
 from openconvai.providers.llm.base import LanguageModel, LlmEvent, LlmRequest, TextDelta, ToolCall
 from openconvai.providers.tts.scripted import ToneCodeTts
 from openconvai.security.outbound import OutboundGuard
+from openconvai.tools.mcp import discover
+from openconvai.tools.mcp_config import McpServerSpec
 from openconvai.tools.registry import default_registry
 from openconvai.tools.webhook import WebhookToolRunner
 from tests.support.core import Harness, make_setup, start
+from tests.support.mcp_server import mcp_server
 from tests.tools.recording_server import Received, Reply, recording_server
 from tests.tools.webhook_support import ORDER_API, agent_tool, webhook
 
@@ -122,3 +125,62 @@ async def test_a_failing_tool_is_spoken_of_and_the_conversation_goes_on(
     assert record.is_error is (case != "non-JSON body")
     if case == "invalid arguments":
         assert server.received == []
+
+
+class McpThenTalk(LanguageModel):
+    """Calls the MCP tool `add` on the first turn, then says what came of it; echoes later."""
+
+    def __init__(self) -> None:
+        self.asked = False
+
+    async def stream(self, request: LlmRequest) -> AsyncIterator[LlmEvent]:
+        last = request.messages[-1]
+        if last.role == "tool":
+            yield TextDelta(f"Sorry, I could not check that: {last.content}")
+        elif not self.asked and any(tool.name == "add" for tool in request.tools):
+            self.asked = True
+            yield ToolCall("call_1", "add", {"a": 1, "b": 2})
+        else:
+            yield TextDelta(f"You said: {last.content}")
+
+
+@pytest.mark.parametrize("when", ["at the start", "mid-call"])
+async def test_an_mcp_server_that_is_down_leaves_the_conversation_going(when: str) -> None:
+    async with OutboundGuard(["127.0.0.0/8"]) as guard:
+        with mcp_server("streamable-http") as server:
+            if when == "at the start":
+                server.kill()
+            spec = McpServerSpec(
+                id="srv", name="Demo", url=server.url, transport="STREAMABLE_HTTP",
+                approval_policy="auto_approve_all",
+            )  # fmt: skip
+            found = await discover([spec], guard=guard, secret=_no_secret)
+            if when == "mid-call":
+                server.kill()
+        registry = default_registry(guard=guard)
+        registry.register("mcp", found.runner)
+        h = await start(
+            make_setup(tools=found.tools),
+            model=McpThenTalk(),
+            tools=registry,
+            synthesizer=ToneCodeTts(audio_ms=200),
+        )
+        try:
+            await h.session.user_text("what is one plus two")
+            first = (await responses(h, 1))[0]
+            await h.session.user_text("never mind")
+            second = (await responses(h, 2))[1]
+        finally:
+            await h.session.end(EndReason.CLIENT_DISCONNECTED)
+            await found.aclose()
+    if when == "at the start":
+        assert not found.status.integrations[0].is_connected and found.tools == ()
+        assert first.text == "You said: what is one plus two"  # no tool to call: it answers
+    else:
+        assert first.text.startswith("Sorry, I could not check that"), first.text
+        assert any(event.event_id == first.event_id for _, event in h.of(AgentAudio))
+    assert second.text == "You said: never mind"
+
+
+async def _no_secret(secret_id: str) -> str:
+    raise LookupError(secret_id)

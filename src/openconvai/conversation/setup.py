@@ -22,6 +22,8 @@ class AgentTool:
     system_tool_type: str | None = None
     # The tool's whole validated config, for the runner of its kind (the core never reads it).
     config: object = None
+    # Time the call may spend waiting for the user before it runs (an MCP approval).
+    approval_wait_secs: float = 0.0
     # The user may not interrupt the agent while this tool runs.
     disable_interruptions: bool = False
     # The agent says a short filler before the tool runs.

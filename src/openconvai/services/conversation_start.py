@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from openconvai.audio.call_recording import WavCallRecorder
+from openconvai.conversation.events import CoreEvent
 from openconvai.conversation.setup import SessionSetup
 from openconvai.conversation.tool_port import SessionSwitch, ToolDispatcher
 from openconvai.providers.catalog import check_language
@@ -26,6 +27,7 @@ from openconvai.services.conversation_agents import AgentDocument, authorize, fi
 from openconvai.services.conversation_deps import ConversationDeps
 from openconvai.services.conversation_handover import handover_for
 from openconvai.services.conversation_log import StoreConversationLog
+from openconvai.services.conversation_mcp import connect_mcp_servers
 from openconvai.services.conversation_refusal import ConversationRefused
 from openconvai.services.conversation_secrets import secret_resolver
 from openconvai.services.live_registry import Slots
@@ -64,6 +66,10 @@ class PreparedConversation:
     secret: Callable[[str], Awaitable[str]]
     handover: Callable[[str], Awaitable[SessionSwitch]]
     recorder: WavCallRecorder | None = None
+    # Events to send right after the conversation starts (its MCP servers' status).
+    announcements: tuple[CoreEvent, ...] = ()
+    # Called once the conversation is over (closes MCP connections).
+    cleanup: tuple[Callable[[], Awaitable[None]], ...] = ()
 
 
 async def prepare(deps: ConversationDeps, request: StartRequest) -> PreparedConversation:
@@ -139,11 +145,23 @@ async def prepare(deps: ConversationDeps, request: StartRequest) -> PreparedConv
             error={"code": 1008, "reason": refusal.message},
         )
         raise ConversationRefused(refusal.error_type, refusal.message) from refusal
+    tools = default_registry(guard=deps.outbound)
+    secret = secret_resolver(deps.database, deps.secret_box, agent.workspace_id)
+    try:
+        mcp = await connect_mcp_servers(
+            deps, agent.workspace_id, config.agent.prompt.mcp_server_ids, setup, tools, secret
+        )
+    except BaseException:
+        # The client left while the servers were being reached: nothing may stay taken.
+        await slots.release(deps.admission)
+        await log.close(failed=True, termination_reason="client disconnected", duration_secs=0)
+        raise
     return PreparedConversation(
-        setup, pipeline, log, agent.workspace_id, slots, default_registry(guard=deps.outbound),
-        secret_resolver(deps.database, deps.secret_box, agent.workspace_id),
-        handover_for(deps, agent.workspace_id, setup, client_values),
+        mcp.setup, pipeline, log, agent.workspace_id, slots, tools, secret,
+        handover_for(deps, agent.workspace_id, mcp.setup, client_values),
         recorder[0] if recorder else None,
+        announcements=mcp.announcements,
+        cleanup=mcp.cleanup,
     )  # fmt: skip
 
 

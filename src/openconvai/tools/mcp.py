@@ -372,6 +372,7 @@ def _agent_tool(name: str, server: McpServerSpec, tool: ListedTool) -> AgentTool
         spec=ToolSpec(name=name, description=description, parameters=parameters),
         type="mcp",
         response_timeout_secs=server.response_timeout_secs,
+        approval_wait_secs=server.approval_timeout_secs if binding.requires_approval else 0.0,
         config=binding,
         disable_interruptions=server.disable_interruptions,
         force_pre_tool_speech=server.force_pre_tool_speech,

@@ -42,7 +42,7 @@ class ToolRegistry:
         try:
             # Every runner keeps its own time limit; this one catches a runner that does not,
             # so no tool can hold a turn for ever.
-            limit = tool.response_timeout_secs + _GRACE_SECS
+            limit = tool.response_timeout_secs + tool.approval_wait_secs + _GRACE_SECS
             return await asyncio.wait_for(runner.run(call, tool, context), limit)
         except TimeoutError:
             logger.warning("tool %s did not finish within %.1f s", call.name, limit)

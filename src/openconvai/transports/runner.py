@@ -6,6 +6,7 @@ conversation, builds the core, registers it, runs it, ends it, unregisters it, g
 concurrency slots back and leaves its transcript stored, however the conversation ends.
 """
 
+import logging
 from typing import Protocol
 
 from openconvai.conversation.events import CoreEvent, EndReason
@@ -14,6 +15,8 @@ from openconvai.services.conversation_deps import ConversationDeps
 from openconvai.services.conversation_refusal import ConversationRefused
 from openconvai.services.conversation_start import prepare
 from openconvai.services.start_request import StartRequest
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Channel", "ConversationRefused", "StartRequest", "run_conversation"]
 
@@ -56,10 +59,19 @@ async def run_conversation(
     deps.live.add(prepared.workspace_id, session)
     try:
         await session.start()
+        for event in prepared.announcements:
+            await session.announce(event)
         await channel.serve(session)
     finally:
         if not session.ended:
             await session.end(EndReason.CLIENT_DISCONNECTED)
         deps.live.remove(session)
         await prepared.slots.release(deps.admission)
+        for cleanup in prepared.cleanup:
+            try:
+                await cleanup()
+            except Exception:
+                logger.exception(
+                    "cleaning up after conversation %s failed", session.setup.conversation_id
+                )
     return session
