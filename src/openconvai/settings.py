@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     outbound_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
         default_factory=list,
         description="Networks (comma-separated CIDRs, e.g. `10.20.0.0/16,::1/128`) that "
-        "workspace-supplied URLs (webhooks, MCP servers, custom LLMs, ...) may reach although "
+        "workspace-supplied URLs (webhook tools, MCP servers, ...) may reach although "
         "they are loopback, private, link-local, CGNAT or cloud metadata addresses; default "
         "none, only public addresses.",
     )
