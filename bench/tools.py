@@ -103,8 +103,9 @@ def fake_vendors(stamps: Stamps) -> Starlette:
     """An OpenAI chat-completions stream that calls the tool, and the tool's webhook."""
 
     async def chat(request: Request) -> StreamingResponse:
-        body = json.loads(await request.body())
-        arrived = _now()
+        raw = await request.body()
+        arrived = _now()  # the whole request is in: what the platform sent has arrived
+        body = json.loads(raw)
         last = (body.get("messages") or [{}])[-1]
         if last.get("role") == "tool":
             order = _order_in_tool_message(last)
@@ -261,7 +262,7 @@ async def conversation(
                 # The user reads the answer a moment; conversations drift apart in time.
                 await asyncio.sleep(gap * (0.5 + (index * 7919 + turn * 104729) % 1000 / 1000))
         outcome.conversations_done += 1
-    except Exception as error:  # noqa: BLE001 - a failed conversation is reported, not fatal
+    except Exception as error:  # a failed conversation is reported, not fatal
         outcome.errors.append(f"conversation {index}: {type(error).__name__}: {error}")
 
 
@@ -331,7 +332,8 @@ async def main(options: argparse.Namespace) -> None:
     total = [to_webhook[order] + to_llm[order] for order in both]
     print(
         f"tool call overhead: {options.conversations} conversations x {options.turns} turns, "
-        f"{outcome.turns_done} turns answered in {elapsed:.1f} s "
+        f"{outcome.turns_done} turns answered, {outcome.conversations_done} conversations "
+        f"finished in {elapsed:.1f} s "
         f"(server on CPU 0, fakes and clients on 1)"
     )
     print(
@@ -356,7 +358,7 @@ async def main(options: argparse.Namespace) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=50)
-    parser.add_argument("--turns", type=int, default=4, help="per conversation, the first unmeasured")
+    parser.add_argument("--turns", type=int, default=4, help="per conversation (first: warm-up)")
     parser.add_argument("--stagger", type=float, default=0.02, help="seconds between starts")
     parser.add_argument("--gap", type=float, default=0.3, help="mean pause between turns, s")
     parser.add_argument("--duration", type=float, default=120.0, help="cap on the whole run, s")

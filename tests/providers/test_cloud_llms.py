@@ -24,6 +24,7 @@ from openconvai.providers.llm.base import (
     ToolSpec,
     Usage,
 )
+from openconvai.providers.llm.compatible_chat import CompatibleChatLlm
 from openconvai.providers.llm.gemini import GeminiLlm
 from openconvai.providers.llm.openai_chat import OpenAiChatLlm
 from openconvai.providers.llm.vendors import SERVED_LOCALLY, cloud_route
@@ -79,6 +80,18 @@ VENDORS = [
     ),
     Vendor(
         "custom-llm",
+        openai_api.app,
+        # What agents' custom LLMs and the embedded llama.cpp server are reached with.
+        lambda access, timeout: CompatibleChatLlm(
+            access, timeout_secs=timeout, error_type="custom_llm_error"
+        ),
+        "/v1",
+        "qwen3-4b",
+        "custom LLM at 127.0.0.1",
+        "custom_llm_error",
+    ),
+    Vendor(
+        "custom-llm-over-the-openai-sdk",
         openai_api.app,
         lambda access, timeout: OpenAiChatLlm(
             access, timeout_secs=timeout, error_type="custom_llm_error"

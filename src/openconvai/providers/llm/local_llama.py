@@ -22,7 +22,7 @@ import xllamacpp
 
 from openconvai.providers.access import Access
 from openconvai.providers.llm.base import ChatMessage, LlmEvent, LlmRequest, ToolSpec, Usage
-from openconvai.providers.llm.openai_chat import OpenAiChatLlm
+from openconvai.providers.llm.compatible_chat import CompatibleChatLlm
 from openconvai.providers.llm.text_tool_calls import tool_calls_from_text
 
 logger = logging.getLogger(__name__)
@@ -51,10 +51,10 @@ class LocalLlama:
         self._lock = threading.Lock()
         self._server = xllamacpp.Server(params)
         self.model_name = model_path.stem
-        self._client = OpenAiChatLlm(
+        self._client = CompatibleChatLlm(
             Access(api_key="local", base_url=f"{self._server.listening_address}/v1"),
             timeout_secs=timeout_secs,
-            compatible=True,
+            error_type="llm_error",
         )
 
     async def prefill(self, request: LlmRequest) -> None:

@@ -56,12 +56,12 @@ def _gemini(access: Access, timeout_secs: float) -> LanguageModel:
 
 
 def _custom_server(access: Access, timeout_secs: float) -> LanguageModel:
-    from openconvai.providers.llm.openai_chat import OpenAiChatLlm
+    from openconvai.providers.llm.compatible_chat import CompatibleChatLlm
     from openconvai.providers.llm.text_tool_calls import LenientToolCalls
 
     # Self-hosted models often write tool calls as JSON text: accept those too.
     return LenientToolCalls(
-        OpenAiChatLlm(access, timeout_secs=timeout_secs, error_type="custom_llm_error")
+        CompatibleChatLlm(access, timeout_secs=timeout_secs, error_type="custom_llm_error")
     )
 
 
