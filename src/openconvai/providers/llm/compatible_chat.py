@@ -11,9 +11,7 @@ through the SDK (`openai_chat.py`).
 import asyncio
 import json
 import logging
-import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,14 +20,11 @@ import httpx
 from openconvai.providers.access import Access
 from openconvai.providers.errors import ProviderError
 from openconvai.providers.llm.base import (
-    ChatMessage,
     LlmEvent,
     LlmRequest,
-    TextDelta,
-    ToolCall,
-    ToolSpec,
     Usage,
 )
+from openconvai.providers.llm.chat_format import ToolCallPieces, chat_messages, chat_tool
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +66,7 @@ class CompatibleChatLlm:
         except (httpx.HTTPError, TimeoutError) as error:
             raise self._failure(error) from error
         lines = response.aiter_lines()
-        calls = _ToolCalls()
+        calls = ToolCallPieces()
         usage: Usage | None = None
         try:
             while True:
@@ -120,7 +115,7 @@ class CompatibleChatLlm:
 def _body(request: LlmRequest) -> bytes:
     body: dict[str, Any] = {
         "model": request.model,
-        "messages": _messages(request.messages),
+        "messages": chat_messages(request.messages),
         "stream": True,
         "stream_options": {"include_usage": True},
     }
@@ -129,7 +124,7 @@ def _body(request: LlmRequest) -> bytes:
     if request.max_tokens is not None:
         body["max_tokens"] = request.max_tokens
     if request.tools:
-        body["tools"] = [_tool(spec) for spec in request.tools]
+        body["tools"] = [chat_tool(spec) for spec in request.tools]
     body.update(request.extra_body)
     return json.dumps(body, separators=(",", ":")).encode()
 
@@ -161,123 +156,6 @@ async def _error_detail(response: httpx.Response) -> str:
     if isinstance(inner, str):
         return inner
     return text.strip()
-
-
-@dataclass
-class _Pending:
-    id: str = ""
-    name: str = ""
-    arguments: list[str] = field(default_factory=list)
-
-
-class _ToolCalls:
-    """Text and tool calls out of streamed choices; calls arrive in pieces keyed by index."""
-
-    def __init__(self) -> None:
-        self._pending: dict[int, _Pending] = {}
-
-    def take(self, choice: Any) -> list[LlmEvent]:
-        """The events one streamed choice completes (only the first choice counts)."""
-        if not isinstance(choice, dict) or choice.get("index"):
-            return []
-        events: list[LlmEvent] = []
-        delta = choice.get("delta")
-        if isinstance(delta, dict):
-            if delta.get("content"):
-                events.append(TextDelta(str(delta["content"])))
-            for piece in delta.get("tool_calls") or ():
-                if isinstance(piece, dict):
-                    self._add(piece)
-        if choice.get("finish_reason") is not None:
-            events.extend(self.flush())
-        return events
-
-    def _add(self, piece: dict[str, Any]) -> None:
-        call = self._pending.setdefault(self._slot(piece), _Pending())
-        if piece.get("id"):
-            call.id = str(piece["id"])
-        function = piece.get("function")
-        if isinstance(function, dict):
-            if function.get("name"):
-                call.name = str(function["name"])
-            if function.get("arguments"):
-                call.arguments.append(str(function["arguments"]))
-
-    def _slot(self, piece: dict[str, Any]) -> int:
-        # Not every compatible server sends `index`: then a new id starts a new call, and
-        # a fragment without one continues the last.
-        index = piece.get("index")
-        if isinstance(index, int) and not isinstance(index, bool):
-            return index
-        found = piece.get("id")
-        for slot, call in self._pending.items():
-            if found and call.id == found:
-                return slot
-        if found or not self._pending:
-            return len(self._pending)
-        return max(self._pending)
-
-    def flush(self) -> list[ToolCall]:
-        """The calls completed so far."""
-        calls = [
-            ToolCall(
-                id=call.id or f"call_{uuid.uuid4().hex[:24]}",
-                name=call.name,
-                arguments=_arguments("".join(call.arguments), call.name),
-            )
-            for _, call in sorted(self._pending.items())
-            if call.name
-        ]
-        self._pending.clear()
-        return calls
-
-
-def _arguments(text: str, tool: str) -> dict[str, Any]:
-    """A call's arguments; a model writing broken JSON gets a tool run with none."""
-    if not text.strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        logger.warning("tool call %s: arguments are not JSON: %.200s", tool, text)
-        return {}
-    if not isinstance(value, dict):
-        logger.warning("tool call %s: arguments are not a JSON object: %.200s", tool, text)
-        return {}
-    return value
-
-
-def _messages(messages: Sequence[ChatMessage]) -> list[dict[str, Any]]:
-    converted: list[dict[str, Any]] = []
-    for message in messages:
-        if message.role == "tool":
-            converted.append(
-                {"role": "tool", "tool_call_id": message.tool_call_id or "",
-                 "content": message.content}
-            )  # fmt: skip
-        elif message.role == "assistant" and message.tool_calls:
-            calls = [
-                {"id": call.id, "type": "function",
-                 "function": {"name": call.name, "arguments": json.dumps(call.arguments)}}
-                for call in message.tool_calls
-            ]  # fmt: skip
-            converted.append(
-                {"role": "assistant", "content": message.content or None, "tool_calls": calls}
-            )
-        else:
-            converted.append({"role": message.role, "content": message.content})
-    return converted
-
-
-def _tool(spec: ToolSpec) -> dict[str, Any]:
-    return {
-        "type": "function",
-        "function": {
-            "name": spec.name,
-            "description": spec.description,
-            "parameters": spec.parameters,
-        },
-    }
 
 
 def label(access: Access) -> str:

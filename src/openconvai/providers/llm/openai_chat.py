@@ -2,13 +2,10 @@
 OpenAI-compatible server (vLLM, Ollama, llama.cpp, ...) named by an agent's `custom_llm`."""
 
 import asyncio
-import json
 import logging
 import re
-import uuid
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import AsyncIterator
+from typing import cast
 from urllib.parse import urlsplit
 
 import httpx2
@@ -25,22 +22,18 @@ from openai import (
 from openai.types.chat import (
     ChatCompletionChunk,
     ChatCompletionFunctionToolParam,
-    ChatCompletionMessageFunctionToolCallParam,
     ChatCompletionMessageParam,
 )
-from openai.types.chat.chat_completion_chunk import ChoiceDeltaToolCall
 
 from openconvai.providers.access import Access
 from openconvai.providers.errors import ProviderError
 from openconvai.providers.llm.base import (
-    ChatMessage,
     LlmEvent,
     LlmRequest,
     TextDelta,
-    ToolCall,
-    ToolSpec,
     Usage,
 )
+from openconvai.providers.llm.chat_format import ToolCallPieces, chat_messages, chat_tool
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +100,7 @@ class OpenAiChatLlm:
                 chunks = await self._open(request)
         except (OpenAIError, httpx2.HTTPError, TimeoutError) as error:
             raise self._failure(error) from error
-        calls = _ToolCallBuffer()
+        calls = ToolCallPieces()
         usage: Usage | None = None
         try:
             while True:
@@ -133,7 +126,7 @@ class OpenAiChatLlm:
                         if choice.delta.content:
                             yield TextDelta(choice.delta.content)
                         for piece in choice.delta.tool_calls or ():
-                            calls.add(piece)
+                            calls.add(piece.model_dump())
                     if choice.finish_reason is not None:
                         for call in calls.flush():
                             yield call
@@ -153,13 +146,17 @@ class OpenAiChatLlm:
         limit: int | Omit = omit if request.max_tokens is None else request.max_tokens
         return await self._client.chat.completions.create(
             model=request.model,
-            messages=_messages(request.messages),
+            messages=cast(list[ChatCompletionMessageParam], chat_messages(request.messages)),
             stream=True,
             stream_options={"include_usage": True},
             temperature=temperature,
             max_tokens=limit if self._compatible else omit,
             max_completion_tokens=omit if self._compatible else limit,
-            tools=[_tool(spec) for spec in request.tools] if request.tools else omit,
+            tools=(
+                cast(list[ChatCompletionFunctionToolParam], [chat_tool(t) for t in request.tools])
+                if request.tools
+                else omit
+            ),
             extra_body=dict(request.extra_body) or None,
             extra_headers=self._extra_headers or None,
         )
@@ -175,115 +172,6 @@ class OpenAiChatLlm:
         else:
             message = f"{self._label} failed: {error}"
         return ProviderError(self._error_type, message)
-
-
-@dataclass
-class _PendingCall:
-    id: str = ""
-    name: str = ""
-    arguments: list[str] = field(default_factory=list)
-
-
-class _ToolCallBuffer:
-    """Tool calls arrive in pieces, keyed by index: the id and name first, then the
-    arguments' JSON text a fragment at a time."""
-
-    def __init__(self) -> None:
-        self._pending: dict[int, _PendingCall] = {}
-
-    def add(self, delta: ChoiceDeltaToolCall) -> None:
-        call = self._pending.setdefault(self._slot(delta), _PendingCall())
-        if delta.id:
-            call.id = delta.id
-        if delta.function is not None:
-            if delta.function.name:
-                call.name = delta.function.name
-            if delta.function.arguments:
-                call.arguments.append(delta.function.arguments)
-
-    def _slot(self, delta: ChoiceDeltaToolCall) -> int:
-        # Compatible servers do not all send `index`: then a new id starts a new call,
-        # and a fragment without one continues the last.
-        if isinstance(delta.index, int):
-            return delta.index
-        for slot, call in self._pending.items():
-            if delta.id and call.id == delta.id:
-                return slot
-        if delta.id or not self._pending:
-            return len(self._pending)
-        return max(self._pending)
-
-    def flush(self) -> list[ToolCall]:
-        calls = [
-            ToolCall(
-                id=call.id or f"call_{uuid.uuid4().hex[:24]}",
-                name=call.name,
-                arguments=_arguments("".join(call.arguments), call.name),
-            )
-            for _, call in sorted(self._pending.items())
-            if call.name
-        ]
-        self._pending.clear()
-        return calls
-
-
-def _arguments(text: str, tool: str) -> dict[str, Any]:
-    """A tool call's arguments; models do write broken JSON now and then, and the tool
-    then runs with none rather than failing the turn."""
-    if not text.strip():
-        return {}
-    try:
-        value = json.loads(text)
-    except ValueError:
-        logger.warning("tool call %s: arguments are not JSON: %.200s", tool, text)
-        return {}
-    if not isinstance(value, dict):
-        logger.warning("tool call %s: arguments are not a JSON object: %.200s", tool, text)
-        return {}
-    return value
-
-
-def _messages(messages: Sequence[ChatMessage]) -> list[ChatCompletionMessageParam]:
-    converted: list[ChatCompletionMessageParam] = []
-    for message in messages:
-        if message.role == "system":
-            converted.append({"role": "system", "content": message.content})
-        elif message.role == "user":
-            converted.append({"role": "user", "content": message.content})
-        elif message.role == "tool":
-            converted.append(
-                {
-                    "role": "tool",
-                    "tool_call_id": message.tool_call_id or "",
-                    "content": message.content,
-                }
-            )
-        elif message.tool_calls:
-            calls: list[ChatCompletionMessageFunctionToolCallParam] = [
-                {
-                    "id": call.id,
-                    "type": "function",
-                    "function": {"name": call.name, "arguments": json.dumps(call.arguments)},
-                }
-                for call in message.tool_calls
-            ]
-            converted.append(
-                {"role": "assistant", "content": message.content or None, "tool_calls": calls}
-            )
-        else:
-            converted.append({"role": "assistant", "content": message.content})
-    return converted
-
-
-def _tool(spec: ToolSpec) -> ChatCompletionFunctionToolParam:
-    return {
-        "type": "function",
-        "function": {
-            "name": spec.name,
-            "description": spec.description,
-            "parameters": spec.parameters,
-        },
-    }
 
 
 def _detail(body: object) -> str | None:
