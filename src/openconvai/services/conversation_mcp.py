@@ -7,7 +7,6 @@ from openconvai.conversation.events import CoreEvent
 from openconvai.conversation.setup import SessionSetup
 from openconvai.services.agent_mcp_servers import mcp_servers_for_agent
 from openconvai.services.conversation_deps import ConversationDeps
-from openconvai.tools.mcp import discover
 from openconvai.tools.registry import ToolRegistry
 
 
@@ -40,6 +39,9 @@ async def connect_mcp_servers(
         specs = await mcp_servers_for_agent(session, workspace_id, server_ids)
     if not specs:
         return McpAtStart(setup)
+    # Imported here: the MCP SDK costs memory that servers without MCP agents need not pay.
+    from openconvai.tools.mcp import discover
+
     wait = deps.settings.mcp_approval_timeout_secs
     toolset = await discover(
         [replace(spec, approval_timeout_secs=wait) for spec in specs],
