@@ -5,7 +5,7 @@ server in this process (the other CPU) and whose webhook tool `get_order` points
 endpoint in this process too; both answer at once. It then holds N text conversations at the
 same time over real WebSockets, each of them a few turns:
 
-    python bench/tools.py [--conversations 50] [--turns 4] [--duration 120]
+    python bench/tools.py [--conversations 50] [--turns 4] [--gap 3] [--duration 120]
 
 Every turn names its own order id; the fake LLM answers the user's message with one tool call
 carrying that id, the webhook's URL carries it and its JSON answer echoes it, and the LLM
@@ -360,6 +360,12 @@ if __name__ == "__main__":
     parser.add_argument("--conversations", type=int, default=50)
     parser.add_argument("--turns", type=int, default=4, help="per conversation (first: warm-up)")
     parser.add_argument("--stagger", type=float, default=0.02, help="seconds between starts")
-    parser.add_argument("--gap", type=float, default=0.3, help="mean pause between turns, s")
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=3.0,
+        help="mean pause between a conversation's turns, s (3: a spoken turn's pace; 0.3 "
+        "saturates the server and measures queueing instead)",
+    )
     parser.add_argument("--duration", type=float, default=120.0, help="cap on the whole run, s")
     asyncio.run(main(parser.parse_args()))
