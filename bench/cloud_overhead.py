@@ -21,7 +21,6 @@ Target (issue: cloud LLMs and voices): p50 <= 5 ms.
 import argparse
 import asyncio
 import json
-import statistics
 import tempfile
 import threading
 import time
@@ -38,6 +37,7 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 from websockets.asyncio.client import connect
 
+from latency import percentile_row, round_trips
 from placement import free_port, pin
 from serving import serve
 
@@ -175,21 +175,8 @@ async def turns(ws_url: str, count: int, stamps: Stamps) -> list[float]:
     return arrivals
 
 
-async def round_trips(base_url: str, count: int) -> list[float]:
-    """Loopback HTTP round trips to the fakes: the floor any hop here costs."""
-    results = []
-    async with httpx.AsyncClient() as http:
-        for _ in range(count):
-            started = _now()
-            await http.get(f"{base_url}/ping")
-            results.append((_now() - started) * 1000)
-    return results
-
-
-def _row(name: str, values: list[float]) -> str:
-    ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"  {name:<44} p50 {statistics.median(ordered):6.2f} ms  p99 {p99:6.2f} ms"
+def row(name: str, values: list[float]) -> str:
+    return percentile_row(name, values, 44)
 
 
 async def main(count: int) -> None:
@@ -219,10 +206,10 @@ async def main(count: int) -> None:
     total = [a + b for a, b in zip(to_tts, to_client, strict=True)]
     print(f"cloud turn overhead over {len(total)} turns (server on CPU 0, fakes and client on 1)")
     print("target (issue): p50 <= 5 ms from the provider's first byte to ours")
-    print(_row("LLM first byte -> TTS request", to_tts))
-    print(_row("TTS first byte -> first audio at the client", to_client))
-    print(_row("platform total", total))
-    print(_row("baseline: loopback HTTP round trip", baseline))
+    print(row("LLM first byte -> TTS request", to_tts))
+    print(row("TTS first byte -> first audio at the client", to_client))
+    print(row("platform total", total))
+    print(row("baseline: loopback HTTP round trip", baseline))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ Tools and MCP): p50 <= 5 ms for each hop.
 import argparse
 import asyncio
 import json
-import statistics
 import sys
 import tempfile
 import threading
@@ -47,6 +46,7 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 from websockets.asyncio.client import connect
 
+from latency import percentile_row, round_trips
 from placement import free_port, pin
 from serving import cpu_secs, serve
 
@@ -266,25 +266,6 @@ async def conversation(
         outcome.errors.append(f"conversation {index}: {type(error).__name__}: {error}")
 
 
-async def round_trips(base_url: str, count: int) -> list[float]:
-    """Loopback HTTP round trips to the fakes: the floor any hop here costs."""
-    results = []
-    async with httpx.AsyncClient() as http:
-        for _ in range(count):
-            started = _now()
-            await http.get(f"{base_url}/ping")
-            results.append((_now() - started) * 1000)
-    return results
-
-
-def _row(name: str, values: list[float]) -> str:
-    if not values:
-        return f"  {name:<46} no samples"
-    ordered = sorted(values)
-    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    return f"  {name:<46} p50 {statistics.median(ordered):6.2f} ms  p99 {p99:6.2f} ms"
-
-
 def _hop(start: dict[str, float], end: dict[str, float]) -> dict[str, float]:
     """end - start in ms for every measured order id (not a first turn) that has both."""
     return {
@@ -292,6 +273,10 @@ def _hop(start: dict[str, float], end: dict[str, float]) -> dict[str, float]:
         for order in start
         if order in end and turn_of(order) > 0
     }
+
+
+def row(name: str, values: list[float]) -> str:
+    return percentile_row(name, values, 46)
 
 
 async def main(options: argparse.Namespace) -> None:
@@ -345,10 +330,10 @@ async def main(options: argparse.Namespace) -> None:
         f"fakes and clients {own_cpu / elapsed:.0%} of CPU 1"
     )
     print("target (issue: Tools and MCP): p50 <= 5 ms each hop")
-    print(_row("LLM's completed tool call -> webhook request", list(to_webhook.values())))
-    print(_row("webhook response -> next LLM request", list(to_llm.values())))
-    print(_row("platform total (both hops)", total))
-    print(_row("baseline: loopback HTTP round trip", baseline))
+    print(row("LLM's completed tool call -> webhook request", list(to_webhook.values())))
+    print(row("webhook response -> next LLM request", list(to_llm.values())))
+    print(row("platform total (both hops)", total))
+    print(row("baseline: loopback HTTP round trip", baseline))
     if pending:
         print(f"stopped at the --duration cap ({options.duration:g} s): {len(pending)} unfinished")
     for problem in (outcome.errors + stamps.unexpected)[:10]:
