@@ -24,6 +24,7 @@ from openconvai.services.errors import ServiceError
 from openconvai.settings import Settings
 from openconvai.store import migrate as store_migrate
 from openconvai.store.database import Database
+from openconvai.transports.handshake import RefusingWebSocketProtocol
 
 app = typer.Typer(help="openconvai: self-hosted voice agents speaking the ElevenLabs API.")
 keys_app = typer.Typer(help="Create, list and revoke API keys.")
@@ -54,6 +55,7 @@ def serve(
         port=settings.port,
         log_level=settings.log_level,
         timeout_graceful_shutdown=10,
+        ws=RefusingWebSocketProtocol,
     )
     GracefulServer(config, application).run()
 

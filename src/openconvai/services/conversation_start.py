@@ -74,6 +74,7 @@ class PreparedConversation:
 
 async def prepare(deps: ConversationDeps, request: StartRequest) -> PreparedConversation:
     """Resolve everything the conversation needs, or raise `ConversationRefused`."""
+    _check_initiation(request.initiation)
     agent = await find_agent(deps.settings, deps.database, request)
     authorization = authorize(deps.signing_key, agent, request)
     initiation = request.initiation
@@ -247,6 +248,40 @@ async def _open(
         if is_unstorable_text(exc):
             raise ConversationRefused("invalid_message", UNSTORABLE_TEXT_MESSAGE) from exc
         raise
+
+
+_OBJECT_FIELDS = (
+    "dynamic_variables",
+    "conversation_config_override",
+    "custom_llm_extra_body",
+    "source_info",
+)
+
+
+def _check_initiation(initiation: dict[str, Any]) -> None:
+    """Refuse initiation data whose fields have the wrong JSON types, naming them."""
+    wrong = [
+        f"{name} must be an object, not {_json_type(initiation[name])}"
+        for name in _OBJECT_FIELDS
+        if initiation.get(name) is not None and not isinstance(initiation[name], dict)
+    ]
+    user_id = initiation.get("user_id")
+    if user_id is not None and not isinstance(user_id, str):
+        wrong.append(f"user_id must be a string, not {_json_type(user_id)}")
+    if wrong:
+        raise ConversationRefused(
+            "invalid_message", "conversation_initiation_client_data: " + "; ".join(wrong)
+        )
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
 
 
 def _object(value: Any) -> dict[str, Any]:
