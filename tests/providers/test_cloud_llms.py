@@ -91,17 +91,6 @@ VENDORS = [
         "custom_llm_error",
     ),
     Vendor(
-        "custom-llm-over-the-openai-sdk",
-        openai_api.app,
-        lambda access, timeout: OpenAiChatLlm(
-            access, timeout_secs=timeout, error_type="custom_llm_error"
-        ),
-        "/v1",
-        "qwen3-4b",
-        "custom LLM at 127.0.0.1",
-        "custom_llm_error",
-    ),
-    Vendor(
         "anthropic",
         anthropic_api.app,
         lambda access, timeout: AnthropicLlm(access, timeout_secs=timeout),

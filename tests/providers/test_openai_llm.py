@@ -20,6 +20,7 @@ from openconvai.providers.llm.base import (
     ToolSpec,
     Usage,
 )
+from openconvai.providers.llm.compatible_chat import CompatibleChatLlm
 from openconvai.providers.llm.openai_chat import OpenAiChatLlm
 from tests.support.fake_vendors import CallTool, Fail, FakeVendor, Text, openai_api
 from tests.support.fake_vendors.server import serve
@@ -55,16 +56,17 @@ async def openai(server: tuple[FakeVendor, str]) -> AsyncIterator[OpenAiChatLlm]
 
 
 @pytest.fixture
-async def custom(server: tuple[FakeVendor, str]) -> AsyncIterator[OpenAiChatLlm]:
+async def custom(server: tuple[FakeVendor, str]) -> AsyncIterator[CompatibleChatLlm]:
+    # Agents' own servers are reached with the compatible client, not the OpenAI SDK.
     headers = (("X-Tenant", "acme"), ("X-Trace-Id", "trace-42"))
-    llm = OpenAiChatLlm(
+    llm = CompatibleChatLlm(
         Access(None, server[1], headers), timeout_secs=2, error_type="custom_llm_error"
     )
     yield llm
     await llm.aclose()
 
 
-async def collect(llm: OpenAiChatLlm, request: LlmRequest) -> list[LlmEvent]:
+async def collect(llm: OpenAiChatLlm | CompatibleChatLlm, request: LlmRequest) -> list[LlmEvent]:
     return [event async for event in llm.stream(request)]
 
 
@@ -166,7 +168,7 @@ async def test_broken_tool_arguments_become_empty(
     assert "not JSON" in caplog.text
 
 
-async def test_custom_llm_flavour(fake: FakeVendor, custom: OpenAiChatLlm) -> None:
+async def test_custom_llm_flavour(fake: FakeVendor, custom: CompatibleChatLlm) -> None:
     request = LlmRequest(
         "my-local-model",
         [ChatMessage("user", "Hi")],
@@ -192,7 +194,7 @@ async def test_custom_llm_key_is_a_bearer_token(server: tuple[FakeVendor, str]) 
     fake, base_url = server
     fake.reset()
     fake.api_key = "custom-secret"
-    llm = OpenAiChatLlm(
+    llm = CompatibleChatLlm(
         Access("custom-secret", base_url), timeout_secs=2, error_type="custom_llm_error"
     )
     try:
@@ -209,7 +211,7 @@ async def test_custom_llm_never_gets_the_operators_openai_identity(
     monkeypatch.setenv("OPENAI_ORG_ID", "org-operator")
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-operator")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-operator")
-    llm = OpenAiChatLlm(Access(None, server[1]), timeout_secs=2, error_type="custom_llm_error")
+    llm = CompatibleChatLlm(Access(None, server[1]), timeout_secs=2, error_type="custom_llm_error")
     try:
         await collect(llm, LlmRequest("m", [ChatMessage("user", "Hi")]))
     finally:
@@ -220,7 +222,9 @@ async def test_custom_llm_never_gets_the_operators_openai_identity(
     assert "authorization" not in headers
 
 
-async def test_custom_llm_errors_name_the_server(fake: FakeVendor, custom: OpenAiChatLlm) -> None:
+async def test_custom_llm_errors_name_the_server(
+    fake: FakeVendor, custom: CompatibleChatLlm
+) -> None:
     fake.script(Fail(503, "model is loading"))
 
     with pytest.raises(ProviderError) as caught:
@@ -273,7 +277,7 @@ async def test_sloppy_compatible_server() -> None:
 
     app = Starlette(routes=[Route("/v1/chat/completions", completions, methods=["POST"])])
     with serve(app) as root:
-        llm = OpenAiChatLlm(
+        llm = CompatibleChatLlm(
             Access(None, root + "/v1"), timeout_secs=2, error_type="custom_llm_error"
         )
         try:
@@ -287,7 +291,7 @@ async def test_sloppy_compatible_server() -> None:
 async def test_compatible_dialect_apart_from_the_error_type(
     fake: FakeVendor, server: tuple[FakeVendor, str]
 ) -> None:
-    llm = OpenAiChatLlm(Access("local", server[1]), timeout_secs=2, compatible=True)
+    llm = CompatibleChatLlm(Access("local", server[1]), timeout_secs=2, error_type="llm_error")
     fake.script(Fail(500, "out of memory"))
     try:
         with pytest.raises(ProviderError) as caught:

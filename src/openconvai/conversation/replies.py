@@ -247,9 +247,8 @@ class ReplyRunner:
             for call, tool in zip(calls, tools, strict=True)
         ]
         reply.tool_calls.extend(records)
-        reply.tools_running += 1
-        if any(tool is not None and tool.disable_interruptions for tool in tools):
-            reply.uninterruptible += 1
+        held = any(tool is not None and tool.disable_interruptions for tool in tools)
+        reply.uninterruptible += held
         try:
             outcomes = await asyncio.gather(
                 *(
@@ -262,9 +261,7 @@ class ReplyRunner:
         finally:
             if filler is not None and not filler.done():
                 filler.cancel()
-            reply.tools_running -= 1
-            if any(tool is not None and tool.disable_interruptions for tool in tools):
-                reply.uninterruptible -= 1
+            reply.uninterruptible -= held
         go_on = True
         for call, outcome in zip(calls, outcomes, strict=True):
             if outcome.then_end is not None:

@@ -49,8 +49,7 @@ class Reply:
     # Set by a tool that switched the conversation: said next, as a reply of its own.
     then_say: str | None = None
     context_start: int = 0
-    # Tool rounds running now, and how many of them the user may not interrupt.
-    tools_running: int = 0
+    # Tool rounds running now that the user may not interrupt.
     uninterruptible: int = 0
     speculation_start: int = 0
     user_text: str | None = None

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from openconvai.services.errors import BadRequest
+from openconvai.services.references import refuse_unknown
 from openconvai.store import mcp_servers as mcp_store
 from openconvai.store.models import McpServer
 from openconvai.tools.mcp_config import (
@@ -33,13 +33,9 @@ async def require_existing_mcp_servers(
     """
     wanted = mcp_store.prompt_mcp_server_ids(conversation_config)
     found = await mcp_store.existing_mcp_server_ids(session, workspace_id, wanted)
-    missing = [server_id for server_id in wanted if server_id not in found]
-    if missing:
-        raise BadRequest(
-            "mcp_server_not_found",
-            "conversation_config.agent.prompt.mcp_server_ids names MCP servers that do not "
-            "exist in this workspace: " + ", ".join(missing),
-        )
+    refuse_unknown(
+        wanted, found, status="mcp_server_not_found", field="mcp_server_ids", noun="MCP servers"
+    )
 
 
 async def mcp_servers_for_agent(

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from openconvai.schemas.tool_config import TOOL_CONFIG_ADAPTER, ToolConfig
-from openconvai.services.errors import BadRequest
+from openconvai.services.references import refuse_unknown
 from openconvai.store import tools as tool_store
 
 logger = logging.getLogger(__name__)
@@ -22,13 +22,7 @@ async def require_existing_tools(
     """
     wanted = tool_store.prompt_tool_ids(conversation_config)
     found = await tool_store.existing_tool_ids(session, workspace_id, wanted)
-    missing = [tool_id for tool_id in wanted if tool_id not in found]
-    if missing:
-        raise BadRequest(
-            "tool_not_found",
-            "conversation_config.agent.prompt.tool_ids names tools that do not exist in "
-            "this workspace: " + ", ".join(missing),
-        )
+    refuse_unknown(wanted, found, status="tool_not_found", field="tool_ids", noun="tools")
 
 
 async def tools_for_agent(

@@ -1,12 +1,13 @@
-"""OpenAI Chat Completions over the official `openai` SDK: OpenAI's GPT models and any
-OpenAI-compatible server (vLLM, Ollama, llama.cpp, ...) named by an agent's `custom_llm`."""
+"""OpenAI Chat Completions over the official `openai` SDK: OpenAI's GPT models.
+
+OpenAI-compatible servers (an agent's `custom_llm`, the embedded llama.cpp) are reached with
+the leaner `compatible_chat.CompatibleChatLlm`."""
 
 import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator
 from typing import cast
-from urllib.parse import urlsplit
 
 import httpx2
 from openai import (
@@ -37,8 +38,6 @@ from openconvai.providers.llm.chat_format import ToolCallPieces, chat_messages, 
 
 logger = logging.getLogger(__name__)
 
-CUSTOM_LLM_ERROR = "custom_llm_error"
-
 # The SDK refuses to build a client without a key, and reads OPENAI_API_KEY when given
 # None: a keyless custom server gets this stand-in, and no Authorization header at all.
 _NO_KEY = "no-key"
@@ -49,29 +48,10 @@ _REASONING_MODEL = re.compile(r"^(gpt-([5-9]|\d\d)|o\d)")
 
 
 class OpenAiChatLlm:
-    """Streams chat completions from OpenAI, or from an OpenAI-compatible server.
+    """Streams chat completions from OpenAI."""
 
-    With `error_type="custom_llm_error"` it talks to an agent's own server: it sends
-    `max_tokens` (what every compatible server understands) rather than OpenAI's
-    `max_completion_tokens`, passes the temperature whatever the model, and never sends
-    the operator's OpenAI organisation or project (the SDK reads them from the
-    environment) to a third party. `compatible` chooses that dialect apart from the
-    error type (the embedded llama.cpp server: compatible, yet an `llm_error`).
-    """
-
-    def __init__(
-        self,
-        access: Access,
-        *,
-        timeout_secs: float,
-        error_type: str = "llm_error",
-        compatible: bool | None = None,
-    ):
-        self._error_type = error_type
-        # Compatible servers (custom LLMs, the embedded llama.cpp) get the plain dialect.
-        self._compatible = error_type == CUSTOM_LLM_ERROR if compatible is None else compatible
+    def __init__(self, access: Access, *, timeout_secs: float):
         self._timeout = timeout_secs
-        self._label = _label(access, self._compatible)
         self._client = AsyncOpenAI(
             api_key=access.api_key or _NO_KEY,
             base_url=access.base_url,
@@ -81,13 +61,10 @@ class OpenAiChatLlm:
             # reports the error and the conversation goes on.
             max_retries=0,
         )
-        extra: dict[str, str | Omit] = {}
-        if not access.api_key:
-            extra["Authorization"] = omit
-        if self._compatible:
-            extra["OpenAI-Organization"] = omit
-            extra["OpenAI-Project"] = omit
-        self._extra_headers = extra
+        # A proxy reached without a key gets no made-up Authorization header.
+        self._extra_headers: dict[str, str | Omit] = (
+            {} if access.api_key else {"Authorization": omit}
+        )
 
     async def aclose(self) -> None:
         """Close the HTTP connection pool."""
@@ -139,9 +116,7 @@ class OpenAiChatLlm:
 
     async def _open(self, request: LlmRequest) -> AsyncStream[ChatCompletionChunk]:
         temperature: float | Omit = omit
-        if request.temperature is not None and (
-            self._compatible or not _REASONING_MODEL.match(request.model)
-        ):
+        if request.temperature is not None and not _REASONING_MODEL.match(request.model):
             temperature = request.temperature
         limit: int | Omit = omit if request.max_tokens is None else request.max_tokens
         return await self._client.chat.completions.create(
@@ -150,8 +125,7 @@ class OpenAiChatLlm:
             stream=True,
             stream_options={"include_usage": True},
             temperature=temperature,
-            max_tokens=limit if self._compatible else omit,
-            max_completion_tokens=omit if self._compatible else limit,
+            max_completion_tokens=limit,
             tools=(
                 cast(list[ChatCompletionFunctionToolParam], [chat_tool(t) for t in request.tools])
                 if request.tools
@@ -163,15 +137,15 @@ class OpenAiChatLlm:
 
     def _failure(self, error: Exception) -> ProviderError:
         if isinstance(error, TimeoutError | APITimeoutError | httpx2.TimeoutException):
-            message = f"{self._label} sent nothing for {self._timeout:g} s"
+            message = f"OpenAI sent nothing for {self._timeout:g} s"
         elif isinstance(error, APIStatusError):
             detail = _detail(error.body) or error.message
-            message = f"{self._label} answered HTTP {error.status_code}: {detail}"
+            message = f"OpenAI answered HTTP {error.status_code}: {detail}"
         elif isinstance(error, APIConnectionError | httpx2.TransportError):
-            message = f"{self._label} could not be reached: {error.__cause__ or error}"
+            message = f"OpenAI could not be reached: {error.__cause__ or error}"
         else:
-            message = f"{self._label} failed: {error}"
-        return ProviderError(self._error_type, message)
+            message = f"OpenAI failed: {error}"
+        return ProviderError("llm_error", message)
 
 
 def _detail(body: object) -> str | None:
@@ -183,12 +157,3 @@ def _detail(body: object) -> str | None:
         if isinstance(inner, str):
             return inner
     return None
-
-
-def _label(access: Access, compatible: bool) -> str:
-    if not compatible:
-        return "OpenAI"
-    parts = urlsplit(access.base_url or "")
-    # Only the host: a URL may carry credentials in its user-info or query.
-    where = parts.hostname or "?"
-    return f"custom LLM at {where}:{parts.port}" if parts.port else f"custom LLM at {where}"
